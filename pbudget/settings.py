@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.humanize",
+    "django.forms",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "allauth",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "pbudget.urls"
+FORM_RENDERER = "pbudget.forms_renderer.FormRenderer"
 WSGI_APPLICATION = "pbudget.wsgi.application"
 
 TEMPLATES = [

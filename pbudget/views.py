@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -21,12 +22,12 @@ from pbudget.models import Cycle, District, Phase
 from pbudget.selectors import cycle_total_budget, cycle_with_budgets
 
 RESIDENT_ACTIONS = {
-    Phase.UPCOMING: _("The next cycle has not opened yet. Sign up now to be told when it does."),
-    Phase.IDEAS: _("Propose a project for your district, and support the ideas you like."),
-    Phase.REVIEW: _("City staff are checking each proposal's feasibility and cost."),
-    Phase.VOTING: _("Voting is open: verify your residency and cast your ballot."),
-    Phase.RESULTS: _("Voting has closed. See which projects won."),
-    Phase.IMPLEMENTATION: _("The winning projects are being built. Follow them and lend a hand."),
+    Phase.UPCOMING: gettext_lazy("The next cycle has not opened yet. Sign up now to be told when it does."),
+    Phase.IDEAS: gettext_lazy("Propose a project for your district, and support the ideas you like."),
+    Phase.REVIEW: gettext_lazy("City staff are checking each proposal's feasibility and cost."),
+    Phase.VOTING: gettext_lazy("Voting is open: verify your residency and cast your ballot."),
+    Phase.RESULTS: gettext_lazy("Voting has closed. See which projects won."),
+    Phase.IMPLEMENTATION: gettext_lazy("The winning projects are being built. Follow them and lend a hand."),
 }
 
 
