@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from pbudget import roles
+from pbudget import registry, roles
 from pbudget.models import Cycle, District, DistrictBudget, User
 
 DEMO_PASSWORD = "pbudget-demo-2026"  # noqa: S105  (printed by `make run`; demo only)
@@ -115,4 +115,7 @@ def load_demo_data(now=None) -> dict:
                 user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(secret)}
             )
         logins.append({"email": email, "role": role, "totp_secret": secret})
+    # Feature apps add their demo data (proposals, ballots, ...) through the registry.
+    for _order, loader in registry.DEMO_LOADERS:
+        loader(now=now)
     return {"logins": logins, "password": DEMO_PASSWORD}

@@ -22,12 +22,18 @@ from pbudget.models import Cycle, District, Phase
 from pbudget.selectors import cycle_total_budget, cycle_with_budgets
 
 RESIDENT_ACTIONS = {
-    Phase.UPCOMING: gettext_lazy("The next cycle has not opened yet. Sign up now to be told when it does."),
-    Phase.IDEAS: gettext_lazy("Propose a project for your district, and support the ideas you like."),
+    Phase.UPCOMING: gettext_lazy(
+        "The next cycle has not opened yet. Sign up now to be told when it does."
+    ),
+    Phase.IDEAS: gettext_lazy(
+        "Propose a project for your district, and support the ideas you like."
+    ),
     Phase.REVIEW: gettext_lazy("City staff are checking each proposal's feasibility and cost."),
     Phase.VOTING: gettext_lazy("Voting is open: verify your residency and cast your ballot."),
     Phase.RESULTS: gettext_lazy("Voting has closed. See which projects won."),
-    Phase.IMPLEMENTATION: gettext_lazy("The winning projects are being built. Follow them and lend a hand."),
+    Phase.IMPLEMENTATION: gettext_lazy(
+        "The winning projects are being built. Follow them and lend a hand."
+    ),
 }
 
 

@@ -17,6 +17,16 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _english():
+    """Each test starts in English, whatever language an earlier request switched to."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

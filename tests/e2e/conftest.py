@@ -108,7 +108,10 @@ def axe_check():
     def _check(page):
         results = axe.run(
             page,
-            options={"runOnly": {"type": "tag", "values": A11Y_TAGS}, "resultTypes": ["violations"]},
+            options={
+                "runOnly": {"type": "tag", "values": A11Y_TAGS},
+                "resultTypes": ["violations"],
+            },
         )
         assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
         return results
