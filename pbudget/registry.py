@@ -44,3 +44,28 @@ def add_demo_loader(loader: Callable, order: int = 50) -> None:
     if all(existing is not loader for _order, existing in DEMO_LOADERS):
         DEMO_LOADERS.append((order, loader))
         DEMO_LOADERS.sort(key=lambda item: item[0])
+
+
+# Providers of extra HTML shown with proposals on the list, detail and ballot pages, e.g.
+# the coproduction app's "€40,000 public cost + €6,200 in residents' time". A provider takes
+# (proposals, place) — place is "list", "detail" or "ballot" — and returns
+# {proposal pk: safe HTML}; it should run a constant number of queries for the batch.
+PROPOSAL_EXTRAS: list[Callable] = []
+
+
+def add_proposal_extra(provider: Callable) -> None:
+    """Register a provider of extra HTML for proposals (see PROPOSAL_EXTRAS)."""
+    if provider not in PROPOSAL_EXTRAS:
+        PROPOSAL_EXTRAS.append(provider)
+
+
+def proposal_extras(proposals, place: str) -> dict:
+    """Collect every provider's HTML for ``proposals``: {pk: safe HTML}."""
+    from django.utils.safestring import mark_safe
+
+    proposals = list(proposals)
+    combined: dict = {}
+    for provider in PROPOSAL_EXTRAS:
+        for pk, html in provider(proposals, place).items():
+            combined[pk] = combined.get(pk, "") + str(html)
+    return {pk: mark_safe(html) for pk, html in combined.items()}  # noqa: S308  (providers return escaped HTML)

@@ -159,6 +159,11 @@ class Proposal(models.Model):
         related_name="merged_proposals",
     )
 
+    # Moderation (set by the deliberation app's moderators): hidden content shows the
+    # public reason in its place.
+    is_hidden = models.BooleanField(_("hidden by a moderator"), default=False)
+    hidden_reason = models.CharField(_("public reason for hiding"), max_length=240, blank=True)
+
     # Supports are counted by a unique row each (Support); this is the cached count,
     # changed only with F() in the same transaction as the row.
     support_count = models.PositiveIntegerField(default=0)
