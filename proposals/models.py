@@ -200,9 +200,15 @@ class Proposal(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("proposal")
         verbose_name_plural = _("proposals")
+        permissions = [
+            ("review_proposal", _("Can review proposals")),
+            ("post_update", _("Can post delivery updates on projects")),
+        ]
         indexes = [
             GinIndex(fields=["search_vector"], name="proposal_search_idx"),
             models.Index(fields=["cycle", "status"], name="proposal_cycle_status_idx"),
+            models.Index(fields=["-support_count", "-id"], name="proposal_support_idx"),
+            models.Index(fields=["-created_at", "-id"], name="proposal_newest_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -244,3 +250,189 @@ class Proposal(models.Model):
     def is_project(self) -> bool:
         """A funded proposal is a project whose delivery is tracked."""
         return self.status == ProposalStatus.SELECTED
+
+
+def proposal_image_path(instance: ProposalImage, filename: str) -> str:
+    """A random name: the uploaded file name may say more than the resident meant to."""
+    import uuid
+
+    return f"proposals/{instance.proposal_id}/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1]}"
+
+
+# At most this many images per proposal; positions 0..MAX_IMAGES-1, unique per proposal,
+# so the limit holds in the database too.
+MAX_IMAGES = 3
+
+
+class ProposalImage(models.Model):
+    """A photo or drawing of a proposal: checked by Pillow and re-encoded without metadata."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(
+        _("image"), upload_to=proposal_image_path, width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    alt_text = models.CharField(
+        _("description of the image"),
+        max_length=200,
+        help_text=_("What the image shows, for people who cannot see it."),
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("proposal image")
+        verbose_name_plural = _("proposal images")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "position"], name="proposal_image_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__lt=MAX_IMAGES), name="proposal_image_at_most_3"
+            ),
+            models.CheckConstraint(condition=~Q(alt_text=""), name="proposal_image_has_alt"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alt_text
+
+
+class Support(models.Model):
+    """One resident's support for a proposal during the ideas phase: one row per person."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proposal_supports"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("supports")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "user"], name="support_once_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.proposal_id}"
+
+
+class Follow(models.Model):
+    """A person who wants e-mail when a proposal's status changes or its project moves on."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proposal_follows"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "user"], name="follow_once_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.proposal_id}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Draft started")
+    SUBMITTED = "submitted", _("Submitted")
+    EDITED = "edited", _("Edited")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REVIEWED = "reviewed", _("Reviewed")
+    MERGED = "merged", _("Merged into another proposal")
+    ABSORBED = "absorbed", _("A duplicate was merged into this proposal")
+    STATUS = "status", _("Status changed")
+    DELIVERY = "delivery", _("Delivery update")
+
+
+class ProposalEvent(models.Model):
+    """One entry of a proposal's public history: who did what, when.
+
+    ``note`` is public text (a review's explanation, a merge's reason); internal notes
+    never go here.
+    """
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposal_events",
+    )
+    kind = models.CharField(_("what happened"), max_length=16, choices=EventKind.choices)
+    from_status = models.CharField(max_length=16, choices=ProposalStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=ProposalStatus.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    related = models.ForeignKey(
+        Proposal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("proposal event")
+        verbose_name_plural = _("proposal events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})"
+
+
+def project_update_path(instance: ProjectUpdate, filename: str) -> str:
+    import uuid
+
+    return f"projects/{instance.proposal_id}/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1]}"
+
+
+class ProjectUpdate(models.Model):
+    """A dated note on a funded project's delivery, posted by staff, with an optional photo."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="project_updates",
+    )
+    date = models.DateField(_("date"))
+    text = models.TextField(_("what happened"))
+    photo = models.ImageField(
+        _("photo"),
+        upload_to=project_update_path,
+        blank=True,
+        width_field="photo_width",
+        height_field="photo_height",
+    )
+    photo_width = models.PositiveIntegerField(default=0, editable=False)
+    photo_height = models.PositiveIntegerField(default=0, editable=False)
+    photo_alt = models.CharField(_("description of the photo"), max_length=200, blank=True)
+    # The delivery state this update left the project in, for the record.
+    delivery_status = models.CharField(
+        _("delivery status"), max_length=16, choices=DeliveryStatus.choices
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), validators=[MaxValueValidator(100)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("project update")
+        verbose_name_plural = _("project updates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(photo="") | ~Q(photo_alt=""), name="project_update_photo_has_alt"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="project_update_progress_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} {self.date}"
