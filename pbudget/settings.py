@@ -255,3 +255,12 @@ PBUDGET_SITE_URL = os.environ.get("PBUDGET_SITE_URL", "http://127.0.0.1:8000")
 
 # Ballots: where uploaded census files wait for their import (deleted once read).
 PBUDGET_CENSUS_DIR = Path(os.environ.get("PBUDGET_CENSUS_DIR", VAR_DIR / "census"))
+
+# Deliberation: open reports that hide an item until a moderator decides; posts (topics,
+# comments, statements) a person may make per minute; seconds a burst of common ground
+# votes is gathered before the report is recomputed.
+PBUDGET_FLAG_HIDE_THRESHOLD = int(os.environ.get("PBUDGET_FLAG_HIDE_THRESHOLD", "5"))
+PBUDGET_POSTS_PER_MINUTE = int(os.environ.get("PBUDGET_POSTS_PER_MINUTE", "5"))
+PBUDGET_COMMONGROUND_DEBOUNCE_SECONDS = int(
+    os.environ.get("PBUDGET_COMMONGROUND_DEBOUNCE_SECONDS", "10")
+)
