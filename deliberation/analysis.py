@@ -81,6 +81,8 @@ def _project(matrix: np.ndarray, voted: np.ndarray) -> np.ndarray:
     sums = np.where(voted, matrix, 0.0).sum(axis=0)
     means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
     filled = np.where(voted, matrix, means[np.newaxis, :])
+    if filled.shape[0] < 2:  # one person: no direction to find
+        return np.zeros((filled.shape[0], 2))
     n_components = min(2, filled.shape[0], filled.shape[1])
     pca = PCA(n_components=n_components, svd_solver="randomized", random_state=RANDOM_STATE)
     coords = pca.fit_transform(filled)
