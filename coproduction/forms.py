@@ -295,6 +295,8 @@ class ReasonForm(forms.Form):
 
 
 class RateForm(forms.ModelForm):
+    source_url = forms.URLField(label=_("Source URL"), max_length=400, assume_scheme="https")
+
     class Meta:
         model = ValuationRate
         fields = [

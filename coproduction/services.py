@@ -31,6 +31,12 @@ from proposals.models import Proposal, ProposalStatus
 
 from django.core.exceptions import ValidationError  # isort: skip
 
+
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    """A ValidationError on one field that keeps its code."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 # Proposals that may receive pledges: submitted, on the ballot, or funded.
 PLEDGEABLE_STATUSES = [ProposalStatus.SUBMITTED, ProposalStatus.FEASIBLE, ProposalStatus.SELECTED]
 MAX_HOURS_A_DAY = Decimal("16")
@@ -50,17 +56,14 @@ def offer_save(*, user: User, fields: dict, skills: list[Skill]) -> Offer:
 
 def _check_pledge_fields(*, kind: str, hours, skill, estimated_value) -> None:
     if kind in LABOUR_KINDS and not hours:
-        raise ValidationError(
-            {"hours": _("Say how many hours you pledge.")}, code="pledge_needs_hours"
-        )
+        raise _field_error("hours", _("Say how many hours you pledge."), "pledge_needs_hours")
     if kind == ContributionKind.SKILLED_LABOUR and skill is None:
-        raise ValidationError(
-            {"skill": _("Choose the skill you pledge.")}, code="pledge_needs_skill"
-        )
+        raise _field_error("skill", _("Choose the skill you pledge."), "pledge_needs_skill")
     if kind in GOODS_KINDS and estimated_value is None:
-        raise ValidationError(
-            {"estimated_value": _("Give an estimated value (0 if you do not know).")},
-            code="pledge_needs_value",
+        raise _field_error(
+            "estimated_value",
+            _("Give an estimated value (0 if you do not know)."),
+            "pledge_needs_value",
         )
 
 
@@ -135,9 +138,10 @@ def pledge_decide(*, pledge: Pledge, by: User, accept: bool, reason: str = "") -
             code="pledge_already_decided",
         )
     if not accept and not reason.strip():
-        raise ValidationError(
-            {"reason": _("Give the reason for declining: the resident will read it.")},
-            code="decline_needs_reason",
+        raise _field_error(
+            "reason",
+            _("Give the reason for declining: the resident will read it."),
+            "decline_needs_reason",
         )
     if accept:
         pledge.value, pledge.currency, pledge.rate = pledge_valuation(
@@ -234,31 +238,27 @@ def ledger_entry_create(
             _("Contributions are logged on funded projects only."), code="not_a_project"
         )
     if worked_on > timezone.localdate():
-        raise ValidationError(
-            {"worked_on": _("The date cannot be in the future.")}, code="future_date"
-        )
+        raise _field_error("worked_on", _("The date cannot be in the future."), "future_date")
     if kind in LABOUR_KINDS and (hours is None or hours <= 0 or hours > 24):
-        raise ValidationError(
-            {"hours": _("Give the hours worked that day (more than 0, at most 24).")},
-            code="hours_range",
+        raise _field_error(
+            "hours", _("Give the hours worked that day (more than 0, at most 24)."), "hours_range"
         )
     if kind == ContributionKind.SKILLED_LABOUR and skill is None:
-        raise ValidationError({"skill": _("Choose the skill used.")}, code="entry_needs_skill")
+        raise _field_error("skill", _("Choose the skill used."), "entry_needs_skill")
     if kind in GOODS_KINDS:
         if fair_value is None or fair_value < 0:
-            raise ValidationError(
-                {"fair_value": _("Give the fair value, in the cycle's currency.")},
-                code="entry_needs_value",
+            raise _field_error(
+                "fair_value",
+                _("Give the fair value, in the cycle's currency."),
+                "entry_needs_value",
             )
         if not description.strip():
-            raise ValidationError(
-                {"description": _("Describe what was given or lent.")},
-                code="entry_needs_description",
+            raise _field_error(
+                "description", _("Describe what was given or lent."), "entry_needs_description"
             )
     if kind == ContributionKind.MATERIALS and not evidence:
-        raise ValidationError(
-            {"evidence": _("Attach a receipt or a photo of the materials.")},
-            code="entry_needs_evidence",
+        raise _field_error(
+            "evidence", _("Attach a receipt or a photo of the materials."), "entry_needs_evidence"
         )
     # One person's entries are written one at a time, so the daily-hours flag sees them all.
     User.objects.select_for_update().filter(pk=contributor.pk).first()
@@ -305,9 +305,10 @@ def ledger_entry_decide(
             code="own_entry",
         )
     if not verify and not reason.strip():
-        raise ValidationError(
-            {"reason": _("Give the reason for declining: the contributor will read it.")},
-            code="decline_needs_reason",
+        raise _field_error(
+            "reason",
+            _("Give the reason for declining: the contributor will read it."),
+            "decline_needs_reason",
         )
     if LedgerDecision.objects.filter(entry=entry).exists():
         raise ValidationError(_("This entry was already decided."), code="already_decided")
@@ -337,7 +338,7 @@ def ledger_entry_reverse(*, entry: LedgerEntry, by: User, reason: str) -> Ledger
         .get(pk=entry.pk)
     )
     if not reason.strip():
-        raise ValidationError({"reason": _("Say why the entry is reversed.")}, code="reason")
+        raise _field_error("reason", _("Say why the entry is reversed."), "reason")
     if entry.is_reversal:
         raise ValidationError(_("A reversal cannot be reversed."), code="reversal_of_reversal")
     if entry.status != EntryStatus.VERIFIED:
@@ -381,9 +382,10 @@ def rate_create(*, by: User, fields: dict) -> ValuationRate:
         rate.occupation_title = ""
         rate.fringe_percent = Decimal("0")
     elif not rate.occupation_code:
-        raise ValidationError(
-            {"occupation_code": _("An occupation rate needs its SOC code, e.g. 47-2031.")},
-            code="occupation_code_required",
+        raise _field_error(
+            "occupation_code",
+            _("An occupation rate needs its SOC code, e.g. 47-2031."),
+            "occupation_code_required",
         )
     rate.full_clean()
     rate.save()
@@ -394,7 +396,7 @@ def rate_create(*, by: User, fields: dict) -> ValuationRate:
 def valuation_run_create(*, cycle: Cycle, by: User, reason: str) -> ValuationRun:
     """Ask for a revaluation of a cycle's verified entries at the rates valid now."""
     if not reason.strip():
-        raise ValidationError({"reason": _("Say why you revalue.")}, code="reason")
+        raise _field_error("reason", _("Say why you revalue."), "reason")
     run = ValuationRun.objects.create(cycle=cycle, requested_by=by, reason=reason.strip())
     from coproduction.tasks import revalue
 

@@ -69,3 +69,30 @@ GENERAL_RATE = {
     "source_url": "https://independentsector.org/resource/value-of-volunteer-time/",
     "valid_from": "2024-01-01",
 }
+
+
+def ensure_taxonomy() -> None:
+    """Create the skills and the default general rate where missing (idempotent).
+
+    Migration 0003 does this once; tests that empty the tables call it again.
+    """
+    from datetime import date
+    from decimal import Decimal
+
+    from coproduction.models import Skill, ValuationRate
+
+    for position, (name, slug, code, title) in enumerate(SKILLS):
+        Skill.objects.get_or_create(
+            slug=slug,
+            defaults={"name": name, "soc_code": code, "soc_title": title, "position": position},
+        )
+    if not ValuationRate.objects.filter(
+        kind="general", publisher=GENERAL_RATE["publisher"]
+    ).exists():
+        rate = dict(GENERAL_RATE)
+        rate.update(
+            amount=Decimal(rate["amount"]),
+            fringe_percent=Decimal(rate["fringe_percent"]),
+            valid_from=date.fromisoformat(rate["valid_from"]),
+        )
+        ValuationRate.objects.create(**rate)

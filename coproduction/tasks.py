@@ -1,4 +1,9 @@
-"""Celery tasks of the coproduction app: valuing the ledger."""
+"""Celery tasks of the coproduction app: valuing the ledger.
+
+Both tasks acknowledge late and are re-queued if the worker dies mid-way
+(``reject_on_worker_lost``, the per-task form of ``task_reject_on_worker_lost``); unique
+keys make a second run write nothing twice.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from celery import shared_task
 from django.utils import timezone
 
 
-@shared_task(acks_late=True, task_reject_on_worker_lost=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def value_entries(*, entry_ids: list[int] | None = None) -> int:
     """Value verified entries that have no value yet (all of them without ``entry_ids``).
 
@@ -18,7 +23,7 @@ def value_entries(*, entry_ids: list[int] | None = None) -> int:
     return value_unvalued(entry_ids=entry_ids)
 
 
-@shared_task(acks_late=True, task_reject_on_worker_lost=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def revalue(*, run_id: int) -> int:
     """Write new values for a revaluation run; idempotent by the unique (entry, run) key."""
     from coproduction.models import ValuationRun

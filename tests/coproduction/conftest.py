@@ -42,3 +42,15 @@ def reviewer(db):
 @pytest.fixture
 def neighbour(db):
     return make_user("neighbour@example.org", roles=[roles.RESIDENT])
+
+
+@pytest.fixture(autouse=True)
+def _taxonomy(request):
+    """Skills and the default rate come from a data migration; a transactional test
+    elsewhere may have emptied the tables, so put them back."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("django_db_blocker")
+    from coproduction.skills import ensure_taxonomy
+
+    ensure_taxonomy()
