@@ -229,3 +229,13 @@ def test_given_a_reply_when_replying_beyond_the_depth_limit_then_no_reply_form(
     client.force_login(other)
     html = client.get(reverse("deliberation:topic_detail", kwargs={"pk": topic.pk})).content
     assert html.decode().count('name="parent"') == 3 + 1  # 3 reply forms + the main form
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_staff_card_and_nav_link_by_role(client, db, role):
+    response = _client_for(client, role).get(reverse("home"))
+    assert 'href="/forum/"' in response.content.decode()
+    if role is None or role == roles.RESIDENT:
+        return
+    staff = client.get(reverse("staff_home")).content.decode()
+    assert ("Moderation queue" in staff) == (role in MODERATORS)
