@@ -1,0 +1,186 @@
+"""Benchmark: value 1,000,000 verified ledger entries with the `value_entries` code path.
+
+Usage: .venv/bin/python bench/coproduction_valuation_bench.py [--entries N] [--budget S]
+
+Uses its own database (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/pb_coproduction_bench), created and migrated if
+missing, and emptied with TRUNCATE between runs (the ledger refuses DELETE). Entries are
+written with SQL: 60% general hours, 20% skilled hours (half in the volunteer's own
+profession, with an occupation rate), 10% materials, 10% space; 95% verified. Then it
+times `coproduction.valuation.value_unvalued()` — what the Celery task runs — and a
+second call (idempotency: it must write nothing) and exits 1 when over budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pb_coproduction_bench"
+)
+os.environ["DATABASE_URL"] = URL
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbudget.settings")
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    name = URL.rsplit("/", 1)[1]
+    admin = URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(entries: int) -> None:
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from coproduction.models import ValuationRate
+    from pbudget.models import Cycle, District, User
+    from proposals.models import Proposal
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE coproduction_valuation, coproduction_ledgerdecision, "
+            "coproduction_ledgerentry CASCADE"
+        )
+    district, _ = District.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    start = date(2025, 1, 1)
+    cycle, _ = Cycle.objects.get_or_create(
+        slug="bench",
+        defaults={
+            "name": "Bench",
+            "fiscal_year": 2025,
+            "ideas_opens": "2024-01-01T00:00Z",
+            "review_opens": "2024-02-01T00:00Z",
+            "voting_opens": "2024-03-01T00:00Z",
+            "voting_closes": "2024-04-01T00:00Z",
+            "implementation_opens": "2024-05-01T00:00Z",
+        },
+    )
+    projects = []
+    for n in range(50):
+        project, _ = Proposal.objects.get_or_create(
+            cycle=cycle,
+            title=f"Bench project {n}",
+            defaults={
+                "district": district,
+                "summary": "s",
+                "description": "d",
+                "status": "selected",
+                "official_cost": Decimal("50000"),
+                "starts_on": start,
+                "ends_on": start + timedelta(days=365),
+            },
+        )
+        projects.append(project.pk)
+    users = list(User.objects.filter(email__startswith="bench-").values_list("pk", flat=True))
+    if len(users) < 2000:
+        User.objects.bulk_create(
+            [User(email=f"bench-{n}@example.org") for n in range(len(users), 2000)]
+        )
+        users = list(User.objects.filter(email__startswith="bench-").values_list("pk", flat=True))
+    if not ValuationRate.objects.filter(occupation_code="47-2031", series="bench").exists():
+        ValuationRate.objects.create(
+            kind="occupation",
+            occupation_code="47-2031",
+            amount=Decimal("29.80"),
+            fringe_percent=Decimal("42"),
+            currency="USD",
+            publisher="BLS",
+            series="bench",
+            data_year=2023,
+            geography="US",
+            source_url="https://www.bls.gov/oes/",
+            valid_from=date(2024, 1, 1),
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM coproduction_skill WHERE soc_code = '47-2031'")
+        carpentry = cursor.fetchone()[0]
+        cursor.execute(
+            """
+            INSERT INTO coproduction_ledgerentry
+                (project_id, contributor_id, entered_by_id, kind, worked_on, hours, skill_id,
+                 is_own_profession, creates_asset, place, description, quantity, fair_value,
+                 currency, evidence, reverses_id, reason, flags, created_at, pledge_id)
+            SELECT p.ids[1 + (g %% array_length(p.ids, 1))],
+                   u.ids[1 + (g %% array_length(u.ids, 1))],
+                   u.ids[1 + (g %% array_length(u.ids, 1))],
+                   k.kind, DATE '2025-01-01' + (g %% 360),
+                   CASE WHEN k.kind IN ('general', 'skilled') THEN 1 + (g %% 8) END,
+                   CASE WHEN k.kind = 'skilled' THEN %(skill)s END,
+                   k.kind = 'skilled' AND g %% 2 = 0, g %% 3 = 0, '', '', '',
+                   CASE WHEN k.kind IN ('materials', 'space') THEN 10 + (g %% 500) END,
+                   'EUR', '', NULL, '', '{}', now(), NULL
+            FROM generate_series(1, %(n)s) AS g
+            CROSS JOIN (SELECT %(projects)s::bigint[] AS ids) p
+            CROSS JOIN (SELECT %(users)s::bigint[] AS ids) u
+            CROSS JOIN LATERAL (SELECT CASE WHEN g %% 10 < 6 THEN 'general'
+                                            WHEN g %% 10 < 8 THEN 'skilled'
+                                            WHEN g %% 10 = 8 THEN 'materials'
+                                            ELSE 'space' END AS kind) k
+            """,
+            {"n": entries, "projects": projects, "users": users, "skill": carpentry},
+        )
+        cursor.execute(
+            """
+            INSERT INTO coproduction_ledgerdecision (entry_id, outcome, reason, decided_by_id,
+                                                     decided_at)
+            SELECT id, 'verified', '', contributor_id, now()
+            FROM coproduction_ledgerentry WHERE id % 20 <> 0
+            """
+        )
+        cursor.execute("ANALYZE")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--budget", type=float, default=60.0)
+    args = parser.parse_args()
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    began = time.perf_counter()
+    seed(args.entries)
+    print(f"seeded {args.entries:,} entries in {time.perf_counter() - began:.1f} s")
+
+    from coproduction.valuation import value_unvalued
+
+    began = time.perf_counter()
+    written = value_unvalued()
+    elapsed = time.perf_counter() - began
+    print(f"valued {written:,} verified entries in {elapsed:.1f} s "
+          f"({written / elapsed:,.0f} entries/s)")  # fmt: skip
+    began = time.perf_counter()
+    again = value_unvalued()
+    print(f"second run wrote {again} rows in {time.perf_counter() - began:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT method, count(*), sum(amount), currency FROM coproduction_valuation "
+            "GROUP BY method, currency ORDER BY method"
+        )
+        for row in cursor.fetchall():
+            print("  ", *row)
+    ok = elapsed <= args.budget and again == 0
+    print("OK" if ok else f"OVER BUDGET ({args.budget} s) or not idempotent")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
