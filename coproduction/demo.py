@@ -28,6 +28,7 @@ from coproduction.models import (
     Skill,
     ValuationRate,
 )
+from coproduction.skills import ensure_taxonomy
 from coproduction.valuation import value_unvalued
 from pbudget import roles
 from pbudget.models import District, User
@@ -180,11 +181,15 @@ def _ledger(people: dict[str, User], now) -> None:
         return
     skill = {s.slug: s for s in Skill.objects.all()}
     today = timezone.localdate(now)
-    projects = Proposal.objects.filter(
-        cycle__slug__in=["budget-2024", "budget-2025"], status=ProposalStatus.SELECTED
-    ).select_related("cycle")
+    projects = [
+        project
+        for slug in ("budget-2024", "budget-2025")
+        for project in Proposal.objects.filter(cycle__slug=slug, status=ProposalStatus.SELECTED)
+        .select_related("cycle")
+        .order_by("pk")[:4]
+    ]
     created = []
-    for number, project in enumerate(projects.order_by("pk")[:6]):
+    for number, project in enumerate(projects):
         if LedgerEntry.objects.filter(project=project).exists():
             continue
         start = max(project.starts_on or project.cycle.voting_closes.date(), today - timedelta(90))
@@ -220,6 +225,7 @@ def _ledger(people: dict[str, User], now) -> None:
 def load(*, now=None) -> None:
     """Create the coproduction demo data (idempotent)."""
     now = now or timezone.now()
+    ensure_taxonomy()  # normally there from migration 0003; an emptied database lacks it
     _rates()
     people = _people()
     _offers(people)

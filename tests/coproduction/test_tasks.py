@@ -34,9 +34,9 @@ def test_verifying_queues_the_valuation_which_a_real_worker_writes_once(celery_w
 
     # The same work sent again, as after a redelivery: nothing is written twice.
     again = value_entries.delay(entry_ids=[entry.pk for entry in entries])
-    assert again.get(timeout=60) == 0
+    assert again.get(timeout=120) == 0
     everything = value_entries.delay()
-    assert everything.get(timeout=60) == 0
+    assert everything.get(timeout=120) == 0
     assert sorted(Valuation.objects.values_list("amount", flat=True)) == [
         Decimal("33.49"),
         Decimal("66.98"),
@@ -44,6 +44,6 @@ def test_verifying_queues_the_valuation_which_a_real_worker_writes_once(celery_w
     ]
 
     run = ValuationRun.objects.create(cycle=project.cycle, requested_by=finance, reason="Test")
-    assert revalue.delay(run_id=run.pk).get(timeout=60) == 3
-    assert revalue.delay(run_id=run.pk).get(timeout=60) == 0
+    assert revalue.delay(run_id=run.pk).get(timeout=120) == 3
+    assert revalue.delay(run_id=run.pk).get(timeout=120) == 0
     assert Valuation.objects.filter(revision=2).count() == 3
