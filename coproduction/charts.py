@@ -7,7 +7,7 @@ from itertools import count
 
 LABEL_WIDTH = 220
 BAR_SPACE = 300
-ROW_HEIGHT = 28
+ROW_HEIGHT = 30
 _ids = count(1)
 
 
@@ -25,7 +25,7 @@ def bar_chart(rows, *, title: str, unit: str) -> dict:
                 "value": value,
                 "width": width,
                 "y": index * ROW_HEIGHT,
-                "text_y": index * ROW_HEIGHT + 18,
+                "text_y": index * ROW_HEIGHT + 20,
                 "value_x": LABEL_WIDTH + width + 6,
             }
         )

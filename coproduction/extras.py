@@ -71,7 +71,7 @@ def inkind_extra(proposals, place: str) -> dict:
                 sentence += " " + _(
                     "(values in %(others)s are shown as valued, not converted to %(currency)s)"
                 ) % {"others": ", ".join(others), "currency": currency}
-            parts.append(format_html('<p class="inkind">{}</p>', sentence))
+            parts.append(format_html('<span class="inkind">{}</span>', sentence))
         if place == "detail":
             links = []
             if proposal.status in PLEDGEABLE_STATUSES and not proposal.is_hidden:
@@ -87,7 +87,7 @@ def inkind_extra(proposals, place: str) -> dict:
                 if delivered:
                     parts.append(
                         format_html(
-                            '<p class="inkind">{}</p>',
+                            '<span class="inkind">{}</span>',
                             _("Delivered and verified so far: %(value)s")
                             % {"value": _amounts(delivered, currency)},
                         )
@@ -102,7 +102,7 @@ def inkind_extra(proposals, place: str) -> dict:
             if links:
                 parts.append(
                     format_html(
-                        '<p class="inkind-links">{}</p>',
+                        '<span class="inkind-links">{}</span>',
                         mark_safe(" · ".join(links)),  # noqa: S308
                     )
                 )

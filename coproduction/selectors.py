@@ -342,7 +342,13 @@ def dashboard(cycle: Cycle) -> dict:
     for data in pledges.values():
         for cur, amount in data["values"].items():
             pledged_values[cur] = pledged_values.get(cur, ZERO) + amount
+    titles = dict(Proposal.objects.filter(pk__in=list(pledges)).values_list("pk", "title"))
+    pledged_by_project = sorted(
+        ({"proposal_id": pk, "title": titles.get(pk, ""), **data} for pk, data in pledges.items()),
+        key=lambda row: row["title"],
+    )
     return {
+        "pledged_by_project": pledged_by_project,
         "by_project": by_project,
         "by_district": by_district,
         "currencies": currencies,

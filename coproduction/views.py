@@ -80,7 +80,17 @@ def _entries_with_values():
 def dashboard(request, slug: str | None = None):
     """A cycle's coproduction: hours, value and contributors by district and project."""
     cycles = Cycle.objects.published()
-    cycle = cycles.current() if slug is None else get_object_or_404(cycles, slug=slug)
+    if slug is None:
+        # The latest cycle where residents pledged or delivered something, else the current.
+        delivered = cycles.filter(proposals__ledger_entries__isnull=False)
+        pledged = cycles.filter(proposals__pledges__status=PledgeStatus.ACCEPTED)
+        cycle = (
+            delivered.order_by("-ideas_opens").first()
+            or pledged.order_by("-ideas_opens").first()
+            or cycles.current()
+        )
+    else:
+        cycle = get_object_or_404(cycles, slug=slug)
     context: dict = {"cycle": cycle, "cycles": cycles}
     if cycle is not None:
         data = selectors.dashboard(cycle)

@@ -42,8 +42,8 @@ def test_the_provider_shows_cash_beside_in_kind_value_and_people(proposal, resid
     html = inkind_extra([proposal], "list")[proposal.pk]
 
     assert html == (
-        '<p class="inkind">40,000 EUR public cost + 6,200 EUR in residents&#x27; time and '
-        "materials from 23 people</p>"
+        '<span class="inkind">40,000 EUR public cost + 6,200 EUR in residents&#x27; time and '
+        "materials from 23 people</span>"
     )
 
 

@@ -175,3 +175,28 @@ def test_the_budget_line_page_shows_cash_and_in_kind_side_by_side(client, projec
     assert "Cash cost (appropriated)" in page
     assert "40,000 EUR" in page
     assert "Leverage ratio" in page
+
+
+def test_the_dashboard_opens_on_the_latest_cycle_with_deliveries(client, resident, finance):
+    from tests.coproduction.factories import make_project
+    from tests.factories import make_cycle
+
+    make_cycle(phase="ideas", slug="newest")  # the current cycle, with nothing yet
+    project = make_project(make_cycle(phase="implementation", slug="older"))
+    make_entry(project, resident, verified_by=finance)
+
+    page = client.get(reverse("coproduction:dashboard")).content.decode()
+
+    assert "Coproduction in Cycle older" in page
+
+
+def test_the_dashboard_lists_accepted_pledges_by_proposal(client, resident, proposal):
+    Pledge.objects.create(
+        proposal=proposal, pledger=resident, kind="materials", description="Soil",
+        estimated_value=Decimal("90"), status="accepted", value=Decimal("90"), currency="EUR",
+    )  # fmt: skip
+
+    page = client.get(reverse("coproduction:dashboard")).content.decode()
+
+    assert "Accepted pledges by proposal" in page
+    assert "90 EUR" in page
