@@ -326,6 +326,16 @@ def ledger_entry_decide(
         ) from error
     if verify:
         _queue_valuation([entry.pk])
+    else:
+        from pbudget.notify import email_after_commit
+
+        email_after_commit(
+            to=[entry.contributor.email],
+            subject=_("Your contribution to “%(title)s” was not verified")
+            % {"title": entry.project.title},
+            body=_("%(reason)s\n\nYou can log it again with the right figures.")
+            % {"reason": decision.reason},
+        )
     return decision
 
 

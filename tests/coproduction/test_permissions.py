@@ -225,3 +225,16 @@ def test_staff_without_a_second_factor_are_sent_to_sign_in_again(client, world):
 def test_a_resident_coordinator_needs_no_second_factor(client, world):
     client.force_login(world["coordinator"])
     assert client.get(reverse("coproduction:ledger_queue")).status_code == 200
+
+
+def test_the_nav_link_and_staff_cards_follow_the_roles(client, world):
+    cards = {
+        "Pledges to review": PLEDGE_REVIEWERS,
+        "Ledger to verify": FINANCE,
+        "Valuation rates": FINANCE,
+    }
+    for role in STAFF:
+        page = client_for(client, role, world).get(reverse("staff_home")).content.decode()
+        assert 'href="/coproduction/">Coproduction</a>' in page, role
+        for label, holders in cards.items():
+            assert (label in page) == (role in holders), (role, label)

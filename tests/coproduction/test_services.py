@@ -297,3 +297,13 @@ def test_a_revaluation_needs_a_reason_and_runs_after_commit(
 
 def test_unrelated_user_fixture_is_a_resident(neighbour):
     assert make_user("x@example.org").groups.filter(name="resident").exists()
+
+
+def test_a_declined_contributor_is_told_why(
+    project, resident, finance, django_capture_on_commit_callbacks
+):
+    entry = log(project, resident)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ledger_entry_decide(entry=entry, by=finance, verify=False, reason="Wrong day")
+    assert mail.outbox[-1].to == [resident.email]
+    assert "Wrong day" in mail.outbox[-1].body
