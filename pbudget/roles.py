@@ -47,6 +47,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "pbudget.view_user",
         "pbudget.change_user",
         "auth.view_group",
+        # proposals
+        "proposals.add_category",
+        "proposals.change_category",
+        "proposals.view_category",
+        "proposals.view_proposal",
     ],
 }
 
