@@ -217,7 +217,11 @@ def load(*, now) -> None:
             return existing, False
         author = authors[counter % len(authors)]
         cost = Decimal(round(base * cost_factor, -2))
-        created = cycle.ideas_opens + timedelta(days=1 + index % 20, hours=index)
+        # Never in the future: the ideas phase of green-2027 opened only days ago.
+        created = min(
+            cycle.ideas_opens + timedelta(days=1 + index % 20, hours=index),
+            now - timedelta(hours=6 + index),
+        )
         description = DESCRIPTION.format(summary=summary, place=place, district=district.name)
         proposal = Proposal.objects.create(
             cycle=cycle,
@@ -235,6 +239,7 @@ def load(*, now) -> None:
             status=ProposalStatus.DRAFT,
         )
         Proposal.objects.filter(pk=proposal.pk).update(created_at=created)
+        proposal.created_at = created  # the later save() writes it back
         Follow.objects.get_or_create(proposal=proposal, user=author)
         _event(proposal, author, EventKind.CREATED, to_status=ProposalStatus.DRAFT, when=created)
         for number in range(images):
@@ -248,7 +253,7 @@ def load(*, now) -> None:
         if status == ProposalStatus.DRAFT:
             return proposal, True
         proposal.status = ProposalStatus.SUBMITTED
-        proposal.submitted_at = created + timedelta(hours=2)
+        proposal.submitted_at = min(created + timedelta(hours=2), now)
         _event(
             proposal,
             author,
@@ -262,7 +267,7 @@ def load(*, now) -> None:
             [Support(proposal=proposal, user=u) for u in supporters], ignore_conflicts=True
         )
         proposal.support_count = Support.objects.filter(proposal=proposal).count()
-        reviewed_at = cycle.review_opens + timedelta(days=3)
+        reviewed_at = min(cycle.review_opens + timedelta(days=3), now)
         if status in (
             ProposalStatus.FEASIBLE,
             ProposalStatus.SELECTED,
@@ -409,6 +414,14 @@ def _merged_pair(cycle, district, make, reviewer) -> None:
     ProposalEvent.objects.create(
         proposal=kept, actor=reviewer, kind=EventKind.ABSORBED, note=note, related=duplicate
     )
+
+
+def _noon(day):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, time(12)))
 
 
 def _deliver(proposal, cycle, coordinator, seed: int, now) -> None:
