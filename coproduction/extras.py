@@ -28,7 +28,7 @@ def _amounts(per_currency: dict, first: str) -> str:
 
 
 def inkind_extra(proposals, place: str) -> dict:
-    """{pk: escaped HTML} for a batch of proposals, in at most four queries.
+    """{pk: escaped HTML} for a batch of proposals, in at most three queries.
 
     "40,000 EUR public cost + 6,200 EUR in residents' time and materials from 23 people".
     Values in another currency than the cycle's are listed apart and said not converted.
@@ -40,9 +40,14 @@ def inkind_extra(proposals, place: str) -> dict:
     if not proposals:
         return {}
     pledges = accepted_pledges_by_proposal(p.pk for p in proposals)
-    currencies = dict(
-        Cycle.objects.filter(pk__in={p.cycle_id for p in proposals}).values_list("pk", "currency")
-    )
+    # The cycle's currency: from the cycles the caller selected with the proposals, or
+    # one query when it did not.
+    currencies = {
+        p.cycle_id: p.cycle.currency for p in proposals if "cycle" in p._state.fields_cache
+    }
+    missing = {p.cycle_id for p in proposals} - set(currencies)
+    if missing:
+        currencies.update(Cycle.objects.filter(pk__in=missing).values_list("pk", "currency"))
     verified = {}
     if place == "detail":
         verified = verified_values_by_project(

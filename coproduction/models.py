@@ -53,7 +53,7 @@ class Skill(models.Model):
 
 
 class Visibility(models.TextChoices):
-    STAFF_AND_AUTHORS = "listed", _("Staff and proposal authors may find me")
+    STAFF_AND_AUTHORS = "listed", _("Staff and proposal authors may find me and e-mail me")
     PRIVATE = "private", _("Only me")
 
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from coproduction.models import (
     LABOUR_KINDS,
@@ -31,20 +31,32 @@ ZERO = Decimal("0")
 
 
 def accepted_pledges_by_proposal(proposal_ids: Iterable[int]) -> dict[int, dict]:
-    """{proposal pk: {"values": {currency: Decimal}, "people": int}} in two queries."""
-    ids = list(proposal_ids)
-    result: dict[int, dict] = {}
-    accepted = Pledge.objects.accepted().filter(proposal_id__in=ids)
-    for row in accepted.values("proposal_id", "currency").annotate(total=Sum("value")):
-        entry = result.setdefault(row["proposal_id"], {"values": {}, "people": 0})
-        entry["values"][row["currency"]] = row["total"] or ZERO
-    people = accepted.values("proposal_id").annotate(
-        individuals=Count("pledger", distinct=True, filter=Q(group_name="")),
-        group_people=Sum("people", filter=~Q(group_name="")),
+    """{proposal pk: {"values": {currency: Decimal}, "people": int}} in one query.
+
+    People: each individual pledger once, plus each named group's largest head count.
+    """
+    rows = (
+        Pledge.objects.accepted()
+        .filter(proposal_id__in=list(proposal_ids))
+        .values("proposal_id", "currency", "pledger_id", "group_name")
+        .annotate(total=Sum("value"), people=Max("people"))
+        .order_by()
     )
-    for row in people:
-        entry = result.setdefault(row["proposal_id"], {"values": {}, "people": 0})
-        entry["people"] = row["individuals"] + (row["group_people"] or 0)
+    result: dict[int, dict] = {}
+    individuals: dict[int, set] = defaultdict(set)
+    groups: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        pk = row["proposal_id"]
+        entry = result.setdefault(pk, {"values": {}, "people": 0})
+        values = entry["values"]
+        values[row["currency"]] = values.get(row["currency"], ZERO) + (row["total"] or ZERO)
+        if row["group_name"]:
+            name = row["group_name"].strip().lower()
+            groups[pk][name] = max(groups[pk].get(name, 0), row["people"] or 1)
+        else:
+            individuals[pk].add(row["pledger_id"])
+    for pk, entry in result.items():
+        entry["people"] = len(individuals[pk]) + sum(groups[pk].values())
     return result
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +32,9 @@ from coproduction.valuation import CENT, hourly_value, pick_rate
 from pbudget.models import Cycle, User
 from proposals.models import Proposal, ProposalStatus
 
-from django.core.exceptions import ValidationError  # isort: skip
+
+def _absolute(path: str) -> str:
+    return getattr(settings, "PBUDGET_SITE_URL", "").rstrip("/") + path
 
 
 def _field_error(field: str, message: str, code: str) -> ValidationError:
@@ -163,7 +168,7 @@ def pledge_decide(*, pledge: Pledge, by: User, accept: bool, reason: str = "") -
         % {"title": pledge.proposal.title, "status": pledge.get_status_display().lower()},
         body=(pledge.decision_reason or _("Thank you for offering your help."))
         + "\n\n"
-        + proposal_url(pledge.proposal),
+        + _absolute(proposal_url(pledge.proposal)),
     )
     return pledge
 
@@ -333,8 +338,11 @@ def ledger_entry_decide(
             to=[entry.contributor.email],
             subject=_("Your contribution to “%(title)s” was not verified")
             % {"title": entry.project.title},
-            body=_("%(reason)s\n\nYou can log it again with the right figures.")
-            % {"reason": decision.reason},
+            body=_("%(reason)s\n\nYou can log it again with the right figures: %(url)s")
+            % {
+                "reason": decision.reason,
+                "url": _absolute(reverse("coproduction:entry_detail", kwargs={"pk": entry.pk})),
+            },
         )
     return decision
 

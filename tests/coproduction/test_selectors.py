@@ -35,6 +35,7 @@ def test_the_provider_shows_cash_beside_in_kind_value_and_people(proposal, resid
     accepted(proposal, resident, value="6000")
     accepted(proposal, neighbour, value="200")
     accepted(proposal, neighbour, value="0", group_name="Garden Club", people=21)
+    accepted(proposal, resident, value="0", group_name="garden club ", people=5)  # same group
     Pledge.objects.create(  # pending: does not count
         proposal=proposal, pledger=resident, kind="general", hours=Decimal("3")
     )
@@ -63,12 +64,17 @@ def test_the_provider_runs_a_constant_number_of_queries(
     proposals = [make_proposal(voting_cycle, title=f"Idea {n}") for n in range(12)]
     for proposal in proposals:
         accepted(proposal, resident, value="10")
-    fresh = list(type(proposals[0]).objects.filter(pk__in=[p.pk for p in proposals]))
+    ids = [p.pk for p in proposals]
+    model = type(proposals[0])
+    fresh = list(model.objects.filter(pk__in=ids))
+    with_cycles = list(model.objects.filter(pk__in=ids).select_related("cycle"))
 
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):  # pledges, cycles, verified values
         html = registry.proposal_extras(fresh, "detail")
+    with django_assert_max_num_queries(1):  # pledges only: the cycles came with the list
+        listed = registry.proposal_extras(with_cycles, "list")
 
-    assert len(html) == 12
+    assert len(html) == len(listed) == 12
     assert all("pledge" in fragment for fragment in html.values())
 
 
