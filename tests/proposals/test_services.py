@@ -361,3 +361,29 @@ def test_given_a_status_change_from_another_app_then_history_and_email_follow(
         services.proposal_status_change(proposal=proposal, to_status=ProposalStatus.SELECTED)
     assert proposal.events.get().to_status == ProposalStatus.SELECTED
     assert "Funded" in mail.outbox[0].subject
+
+
+def test_given_a_status_change_then_the_email_is_queued_on_celery_only_after_commit(
+    review_cycle, author, reviewer, neighbour, django_capture_on_commit_callbacks, monkeypatch
+):
+    from pbudget import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.send_email, "delay", lambda **kwargs: queued.append(kwargs))
+    proposal = make_proposal(cycle=review_cycle, author=author)
+    Follow.objects.create(proposal=proposal, user=neighbour)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.proposal_review(
+            proposal=proposal, reviewer=reviewer, is_feasible=False, explanation="No room."
+        )
+    assert queued == []  # nothing leaves before the commit
+    for callback in callbacks:
+        callback()
+    assert queued == [
+        {
+            "to": ["neighbour@example.org"],
+            "subject": "Proposal “Trees on the river walk”: Not feasible",
+            "body": queued[0]["body"],
+        }
+    ]
+    assert "No room." in queued[0]["body"]

@@ -421,3 +421,24 @@ def test_given_a_funded_project_then_its_page_shows_delivery_and_updates(client,
     assert "Trees" in client.get(reverse("proposals:project_list")).content.decode()
     staff_login(client, admin)
     assert "Post a delivery update" in client.get(project.get_absolute_url()).content.decode()
+
+
+# Navigation ---------------------------------------------------------------------------
+
+
+def test_given_no_cycle_chosen_then_the_resident_picks_one_or_hears_none_is_open(client, author):
+    client.force_login(author)
+    response = client.get(reverse("proposals:create"))
+    assert "No cycle is collecting ideas right now" in response.content.decode()
+    make_cycle(phase="ideas", slug="first-ideas")
+    make_cycle(phase="ideas", slug="second-ideas")
+    html = client.get(reverse("proposals:create")).content.decode()
+    assert "?cycle=first-ideas" in html and "?cycle=second-ideas" in html
+
+
+def test_given_a_reviewer_then_nav_and_staff_page_lead_to_the_review_queue(
+    reviewer_client, review_cycle
+):
+    html = reviewer_client.get(reverse("staff_home")).content.decode()
+    assert reverse("proposals:review_queue") in html
+    assert reverse("proposals:list") in html  # the navigation link
