@@ -318,46 +318,15 @@ def mes_add1_indices(profile: Profile, engine: MESEngine | None = None) -> list[
     (pabutools' ``exhaustion_by_budget_increase`` with ``exhaustive_stop=False``, budget
     step ``n``), stopping at k = B as pabutools does.
 
-    Instead of running MES for every k, it skips ranges of k over which the outcome is
-    provably constant. Within a range where the selections are the same, every voter's
-    budget at each round, hence every project's price, is monotone in beta (more money
-    never raises a price). So if MES at ``a`` and at ``b`` picks the same projects and, in
-    every round, every other affordable project at ``b`` is strictly dearer than the
-    selected project was at ``a``, then every beta in ``[a, b]`` gives that outcome. The
-    search doubles its step while this certificate holds and halves it when it fails;
-    at step 1 it simply runs MES at the next k. The result is the one stepping would give.
+    Instead of running MES for every k, it follows the prices as functions of the per-voter
+    budget and only re-runs MES, from the first round that can change, at the k where the
+    outcome may differ (see :mod:`ballots.tally.add1`). The result is the one stepping
+    would give.
     """
+    from .add1 import add1_indices
+
     n = profile.num_voters
     if n == 0:
         return []
     engine = engine or MESEngine(profile)
-    budget = Fraction(profile.budget)
-    costs = profile.costs
-    base = budget / n
-    k_max = math.floor(budget)  # pabutools stops once the budget exceeds B * (n + 1)
-
-    def cost_of(out: MESOutcome) -> Fraction:
-        return sum((costs[j] for j in out.selected), Fraction(0))
-
-    k0 = 0
-    cur = engine.run(base)
-    step = 1
-    while k0 < k_max:
-        if step == 1:
-            nxt = engine.run(base + k0 + 1)
-            if cost_of(nxt) > budget:
-                return cur.selected
-            k0 += 1
-            if nxt.selected == cur.selected and not nxt.exact:
-                step = 2
-            cur = nxt
-            continue
-        k1 = min(k0 + step, k_max)
-        cert = engine.certify(base + k1, cur) if not cur.exact else None
-        if cert is None:
-            step = max(1, step // 2)
-        else:
-            # Every k in (k0, k1] has the outcome of k0; k1's prices are tighter bounds.
-            k0, cur = k1, cert
-            step *= 2
-    return cur.selected
+    return add1_indices(profile.budget, n, engine)[0]

@@ -1,0 +1,441 @@
+"""The "add1" completion of MES, computed by following prices as the voter budget grows.
+
+add1 runs MES with per-voter budget ``beta = B/n + k`` for k = 0, 1, 2, ... and keeps the
+last outcome whose cost is within the budget B before the first one that is not. Running
+MES for every k is slow (tens of thousands of runs for budgets in forints), yet the outcome
+changes only at a few of them. This module finds those k directly.
+
+Fix the projects bought at rounds 1..t-1 and, for each of them, which of its supporters
+were "poor" (paid all they had). Then every voter's budget at round t is an affine function
+of beta, and so is the price of the project bought at round t as long as its own poor set
+stays the same. The price of any other project at round t is a convex function of beta
+(its supporters' budgets are affine in beta and the price is the least ``rho`` with
+``sum(min(b_i, rho * u_i)) >= cost``, a jointly concave constraint), so its tangent at the
+beta where it was computed is a lower bound for every beta; and prices only rise from one
+round to the next, so an older tangent is a lower bound too. Round t therefore keeps its
+choice for every beta up to the first point where
+
+- a supporter of the chosen project crosses between poor and rich,
+- the tangent (or the constant lower bound ``cost / total utility``) of another project
+  meets the chosen project's affine price, or
+- the total budget of a project found unaffordable reaches its cost.
+
+The outcome is constant up to the least of these points over all rounds; the next integer
+k at or after it is computed by re-running MES from the first round whose point it passed,
+starting from that round's budgets evaluated at the new beta (the earlier rounds are the
+same). Every comparison keeps a relative margin ``TOL`` far above the rounding error;
+equal prices are compared exactly (price ``cost / total utility`` when no supporter is
+poor, which stays so while the poor set is fixed, or clones); anything closer than the
+margin otherwise raises :class:`NearTie` and that k is counted in exact rationals. Ending a
+range early is always safe: it only costs one more partial run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .mes import TOL, MESEngine, NearTie
+
+
+@dataclass
+class _Round:
+    """The state at the start of one MES round, and how far (in beta) its choice holds."""
+
+    beta: float
+    remaining: list[int]
+    # Lower-bound lines of the projects' prices: value ``val`` at ``ref``, slope ``q``.
+    ref: np.ndarray
+    val: np.ndarray
+    q: np.ndarray
+    err: np.ndarray
+    chosen: int = -1
+    hi: float = math.inf
+    # The chosen project's price at ``beta`` (error bound, exact value if no poor supporter),
+    # its slope, and its poor supporters (None if none).
+    rho: float = math.inf
+    rho_err: float = 0.0
+    rho_exact: Fraction | None = None
+    rho_q: float = 0.0
+    poor: np.ndarray | None = None
+
+
+class Add1Search:
+    """Run MES at increasing per-voter budgets, re-using the rounds that stay the same."""
+
+    def __init__(self, engine: MESEngine) -> None:
+        self.engine = engine
+        profile = engine.profile
+        self.m = len(profile.ids)
+        self.n_groups = len(profile.groups)
+        self.cands = list(engine.cands)
+        self.rank = engine.rank
+        self.elb = np.zeros(self.m)
+        for j in self.cands:
+            self.elb[j] = engine.c[j] / engine.d[j]
+        # The exact order of (cost / total utility, tie rank): the order of two prices when
+        # neither project has a poor supporter.
+        order = sorted(self.cands, key=lambda j: (engine.exact_lb[j], self.rank[j]))
+        self.pos = np.zeros(self.m, dtype=np.int64)
+        for i, j in enumerate(order):
+            self.pos[j] = i
+        self.inv_u = [1.0 / u for u in engine.u]
+        self.approval = engine.approval
+        self.wsum = [float(w.sum()) for w in engine.w]
+        self.rounds: list[_Round] = []
+        self.runs = 0
+        self.rounds_run = 0
+
+    # -- one project's price, with its slope in beta --------------------------------------
+
+    def _price(self, j: int, b: np.ndarray, s: np.ndarray) -> tuple:
+        """Return (rho, err, slope, poor mask or None, n_poor), or (None, total, slope)."""
+        eng = self.engine
+        idx = eng.sup[j]
+        bb = b.take(idx)
+        w = eng.w[j]
+        c = eng.c[j]
+        total = float(w @ bb)
+        if total < c * (1 - TOL):
+            return None, total, float(w @ s.take(idx))
+        if total <= c * (1 + TOL):
+            raise NearTie
+        if self.approval:
+            return self._price_approval(j, bb, w, c, s)
+        u = eng.u[j]
+        ratio = bb * self.inv_u[j]
+        d = eng.d[j]
+        rho = c / d
+        s_poor = 0.0
+        d_rich = d
+        n_poor = 0
+        poor = None
+        # Poor/rich fixpoint as in MESEngine._rho.
+        while True:
+            mask = ratio < rho
+            k = int(np.count_nonzero(mask))
+            if k == n_poor:
+                break
+            n_poor = k
+            poor = mask
+            wp = w[poor]
+            s_poor = float(wp @ bb[poor])
+            d_rich = d - float(wp @ u[poor])
+            if d_rich <= 0:
+                raise NearTie
+            rho = (c - s_poor) / d_rich
+        slope = 0.0
+        if poor is not None:
+            slope = -float(w[poor] @ s.take(eng.sup[j])[poor]) / d_rich
+        return rho, TOL * (c + s_poor) / d_rich, slope, poor, n_poor
+
+    def _price_approval(self, j: int, bb: np.ndarray, w: np.ndarray, c: float, s: np.ndarray):
+        """``_price`` for approval ballots (utility = cost): in payments ``x = rho * cost``."""
+        total_w = self.wsum[j]
+        x = c / total_w
+        s_poor = 0.0
+        w_rich = total_w
+        n_poor = 0
+        poor = None
+        while True:
+            mask = bb < x
+            k = int(np.count_nonzero(mask))
+            if k == n_poor:
+                break
+            n_poor = k
+            poor = mask
+            wp = w[poor]
+            s_poor = float(wp @ bb[poor])
+            w_rich = total_w - float(wp.sum())
+            if w_rich <= 0:
+                raise NearTie
+            x = (c - s_poor) / w_rich
+        d_rich = c * w_rich
+        slope = 0.0
+        if poor is not None:
+            slope = -float(w[poor] @ s.take(self.engine.sup[j])[poor]) / d_rich
+        return x / c, TOL * (c + s_poor) / d_rich, slope, poor, n_poor
+
+    # -- running rounds -------------------------------------------------------------------
+
+    def run_from(self, t0: int, beta: float, cert: list[_Round] | None = None) -> list[int] | None:
+        """Run MES at ``beta`` from round ``t0``; rounds before it must hold at ``beta``.
+
+        With ``cert`` (the rounds of the current run, at a lower beta), return None, keeping
+        the current rounds, unless this run certifies that outcome for every beta between.
+        """
+        eng = self.engine
+        m = self.m
+        rank = self.rank
+        elb = self.elb
+        self.runs += 1
+        if not self.rounds:
+            t0 = 0
+        b = np.full(self.n_groups, beta)
+        s = np.ones(self.n_groups)
+        rounds = self.rounds[:t0]
+        # The budgets at round t0: replay the earlier rounds' purchases at this beta.
+        for r in rounds:
+            self._pay(b, s, r.chosen, r.rho + r.rho_q * (beta - r.beta), r.rho_q, r.poor)
+        if t0 == 0:
+            remaining = list(self.cands)
+            ref = np.full(m, beta)
+            val = elb.copy()
+            q = np.zeros(m)
+            err = TOL * elb
+        else:
+            r0 = self.rounds[t0]
+            remaining = list(r0.remaining)
+            ref, val, q, err = r0.ref.copy(), r0.val.copy(), r0.q.copy(), r0.err.copy()
+        selected = list(eng.free) + [r.chosen for r in rounds]
+        t = t0
+        # Once a round cannot hold up to the next integer step, the later rounds will be run
+        # again there anyway: skip working out how far they hold.
+        horizon = beta + 1.0
+        broken = any(r.hi <= horizon for r in rounds)
+        fresh = np.zeros(m, dtype=bool)
+        exact: dict[int, Fraction] = {}
+        poor_of: dict[int, tuple[np.ndarray | None, int]] = {}
+        while True:
+            self.rounds_run += 1
+            rnd = _Round(beta, list(remaining), ref.copy(), val.copy(), q.copy(), err.copy())
+            rounds.append(rnd)
+            # With ``cert``: the rounds of a run at a lower beta, whose outcome this run must
+            # certify for every beta in between (see ``add1_indices``).
+            if cert is not None and t < len(cert):
+                c_best = cert[t].chosen
+                c_hi = cert[t].rho + cert[t].rho_err
+                c_exact = cert[t].rho_exact
+            else:
+                c_best, c_hi, c_exact = -1, -math.inf, None
+            # Lower bounds at beta: the lines, or cost / total utility.
+            lbv = np.maximum(val + q * (beta - ref), elb)
+            lbe = err + TOL * np.abs(q) * np.abs(beta - ref)
+            remaining.sort(key=lambda j: (lbv[j], rank[j]))
+            best = -1
+            best_rho = best_err = math.inf
+            keep = []
+            out_lines = []  # (total, slope, cost) of the projects found unaffordable
+            for pos, j in enumerate(remaining):
+                if lbv[j] - lbe[j] > max(best_rho + best_err, c_hi):
+                    keep.extend(remaining[pos:])
+                    break
+                if not fresh[j]:
+                    r = self._price(j, b, s)
+                    if r[0] is None:
+                        out_lines.append((r[1], r[2], eng.c[j]))
+                        continue
+                    rho, e, slope, poor, n_poor = r
+                    ref[j], val[j], q[j], err[j] = beta, rho, slope, e
+                    lbv[j], lbe[j] = rho, e
+                    poor_of[j] = (poor, n_poor)
+                    if n_poor == 0:
+                        exact[j] = eng.exact_lb[j]
+                    else:
+                        exact.pop(j, None)
+                    fresh[j] = True
+                keep.append(j)
+                if best < 0 or self._before(j, best, lbv, lbe, exact):
+                    best, best_rho, best_err = j, lbv[j], lbe[j]
+            remaining = keep
+            if cert is not None:
+                if best != c_best:
+                    return None
+                for j in remaining:
+                    if j != best and lbv[j] - lbe[j] <= c_hi:
+                        # j may undercut the certified choice somewhere in between, unless
+                        # both prices are exact and j loses the comparison.
+                        ej = exact.get(j) if fresh[j] else None
+                        if ej is None or c_exact is None:
+                            return None
+                        if (ej, rank[j]) < (c_exact, rank[best]):
+                            return None
+            if broken:
+                rnd.hi = beta
+            else:
+                rnd.hi = self._holds_until(
+                    beta,
+                    best,
+                    remaining,
+                    (ref, val, q, lbe),
+                    exact,
+                    out_lines,
+                    b,
+                    s,
+                    poor_of.get(best),
+                )
+                broken = rnd.hi <= horizon
+            if best < 0:
+                self.rounds = rounds
+                return selected
+            rnd.chosen = best
+            rnd.rho, rnd.rho_err, rnd.rho_q = best_rho, best_err, q[best]
+            rnd.rho_exact = exact.get(best)
+            rnd.poor = poor_of[best][0]
+            selected.append(best)
+            remaining.remove(best)
+            self._pay(b, s, best, best_rho, q[best], rnd.poor)
+            fresh[eng.cos[best]] = False
+            t += 1
+
+    def _pay(
+        self, b: np.ndarray, s: np.ndarray, j: int, rho: float, q: float, poor: np.ndarray | None
+    ) -> None:
+        """Buy project j at price rho (slope q): update the budgets and their slopes."""
+        eng = self.engine
+        idx = eng.sup[j]
+        u = eng.u[j]
+        newb = b[idx] - rho * u
+        news = s[idx] - q * u
+        if poor is not None:
+            newb[poor] = 0.0
+            news[poor] = 0.0
+        np.maximum(newb, 0.0, out=newb)
+        b[idx] = newb
+        s[idx] = news
+
+    def _before(self, j: int, best: int, lb: np.ndarray, err: np.ndarray, exact: dict) -> bool:
+        """Return True if project j is bought before ``best`` (lower price, then tie order)."""
+        if lb[j] + err[j] < lb[best] - err[best]:
+            return True
+        if lb[j] - err[j] > lb[best] + err[best]:
+            return False
+        ej, eb = exact.get(j), exact.get(best)
+        if ej is not None and eb is not None:
+            return (ej, self.rank[j]) < (eb, self.rank[best])
+        if self.engine.is_clone(j, best):
+            return bool(self.rank[j] < self.rank[best])
+        raise NearTie
+
+    def _holds_until(
+        self,
+        beta: float,
+        best: int,
+        remaining: list[int],
+        lines: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        exact: dict,
+        out_lines: list,
+        b: np.ndarray,
+        s: np.ndarray,
+        poor_info: tuple[np.ndarray | None, int] | None,
+    ) -> float:
+        """Return the beta up to which this round provably makes the same choice."""
+        hi = math.inf
+        # A project found unaffordable stays so while its supporters' total is below cost
+        # (and then for the rest of the run, as budgets only fall within a run).
+        for total, slope, cost in out_lines:
+            room = cost * (1 - TOL) - total
+            if room <= 0:
+                return beta
+            if slope > 0:
+                hi = min(hi, beta + room / slope)
+        if best < 0:
+            return hi
+        eng = self.engine
+        ref, val, q, lbe = lines
+        r_val, r_q, r_err = val[best], q[best], lbe[best]
+        assert poor_info is not None
+        poor, n_poor = poor_info
+        # The chosen project's price is affine while its poor supporters stay poor (rich
+        # ones stay rich: their budget grows at least as fast as beta, prices only fall).
+        if poor is not None:
+            idx = eng.sup[best]
+            u = eng.u[best][poor]
+            gap = r_val * u - b[idx][poor]  # > 0
+            closing = s[idx][poor] - r_q * u  # >= 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dist = np.where(closing > 0, gap / closing, math.inf)
+            if len(dist):
+                hi = min(hi, beta + float(dist.min()) * (1 - 1e-7))
+        others = [j for j in remaining if j != best]
+        if not others:
+            return hi
+        rem = np.array(others, dtype=np.int64)
+        if n_poor == 0:
+            # The chosen price is cost / total utility for the whole range; a project after
+            # it in the exact order of those lower bounds can never undercut it.
+            rem = rem[self.pos[rem] < self.pos[best]]
+        # Constant lower bound cost / total utility: safe for good once above the price.
+        elb = self.elb[rem]
+        rem = rem[elb * (1 - TOL) - r_val - r_err <= 0]
+        if len(rem) == 0:
+            return hi
+        lv = val[rem] + q[rem] * (beta - ref[rem])
+        diff0 = lv - lbe[rem] - r_val - r_err
+        dsl = q[rem] - r_q - TOL * (np.abs(q[rem]) + abs(r_q))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dist = np.where(dsl < 0, diff0 / -dsl, math.inf)
+        dist = np.where(diff0 <= 0, 0.0, dist)
+        for i in np.flatnonzero(dist == 0.0).tolist():
+            j = int(rem[i])
+            if eng.is_clone(j, best) and self.rank[j] > self.rank[best]:
+                dist[i] = math.inf
+        return min(hi, beta + float(dist.min()))
+
+
+def add1_indices(profile_budget: Fraction, n: int, engine: MESEngine) -> tuple[list[int], dict]:
+    """Return the add1 outcome (see ``mes.mes_add1_indices``) and counters for benchmarks."""
+    budget = Fraction(profile_budget)
+    costs = engine.profile.costs
+    base = budget / n
+    fbase = float(base)
+    k_max = math.floor(budget)  # pabutools stops once the budget exceeds B * (n + 1)
+    search = Add1Search(engine)
+    exact_runs = 0
+
+    def cost_of(selected: list[int]) -> Fraction:
+        return sum((costs[j] for j in selected), Fraction(0))
+
+    def outcome(k: int, t0: int) -> tuple[list[int], bool]:
+        nonlocal exact_runs
+        try:
+            out = search.run_from(t0, float(base + k))
+            assert out is not None
+            return out, True
+        except NearTie:
+            exact_runs += 1
+            search.rounds = []
+            return engine._run_exact(base + k).selected, False
+
+    def first_broken(beta: float) -> int:
+        his = [r.hi for r in search.rounds]
+        return next((t for t, h in enumerate(his) if h <= beta), his.index(min(his)))
+
+    def certify(k: int) -> bool:
+        """Return True if the outcome holds up to k (monotone prices; see the docstring)."""
+        beta = float(base + k)
+        try:
+            return search.run_from(first_broken(beta), beta, cert=search.rounds) is not None
+        except NearTie:
+            return False
+
+    k = 0
+    cur, traced = outcome(0, 0)
+    extra = 1  # how far past the proven range to try to certify; 0: just step
+    while True:
+        if traced:
+            upto = min(r.hi for r in search.rounds) - fbase
+            k_next = max(k + 1, math.ceil(upto) if upto <= k_max else k_max + 1)
+        else:
+            k_next = k + 1
+        if k_next > k_max:
+            break
+        if traced and extra and k_next + extra <= k_max and certify(k_next + extra):
+            k = k_next + extra
+            extra *= 2
+            continue
+        if extra:
+            # A failed certificate: step, and try again only once the outcome is stable.
+            extra = max(0, extra // 4) if traced else 0
+        t0 = first_broken(float(base + k_next)) if traced else 0
+        nxt, traced = outcome(k_next, t0)
+        if cost_of(nxt) > budget:
+            break
+        if not extra and nxt == cur:
+            extra = 1
+        cur, k = nxt, k_next
+    stats = {"runs": search.runs, "rounds": search.rounds_run, "exact_runs": exact_runs}
+    return cur, stats

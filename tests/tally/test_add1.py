@@ -1,0 +1,59 @@
+"""The add1 search gives exactly the outcome of raising the voter budget one unit at a time."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import pytest
+
+from ballots.tally import Ballot, Election, Project
+from ballots.tally.mes import MESEngine, mes_add1_indices
+
+
+def stepping(election: Election) -> list[int]:
+    """Return add1 by definition: MES at B/n + k for k = 0, 1, ... until over budget."""
+    profile = election.profile
+    engine = MESEngine(profile)
+    budget = Fraction(profile.budget)
+    base = budget / profile.num_voters
+    prev = engine.run(base).selected
+    for k in range(1, int(budget) + 1):
+        out = engine.run(base + k).selected
+        if sum((profile.costs[j] for j in out), Fraction(0)) > budget:
+            return prev
+        prev = out
+    return prev
+
+
+def varied_election(seed: int, vote_type: str) -> Election:
+    """Return an election with many distinct costs and ballots: many add1 steps, few ties."""
+    rng = random.Random(seed)
+    m = rng.randint(4, 12)
+    ids = [str(i + 1) for i in range(m)]
+    costs = [rng.randint(50, 3000) for _ in ids]
+    popular = [rng.random() for _ in ids]
+    ballots = []
+    for v in range(rng.randint(10, 120)):
+        chosen = [i for i, p in zip(ids, popular, strict=False) if rng.random() < p]
+        if not chosen:
+            chosen = [rng.choice(ids)]
+        points = tuple(rng.randint(1, 4) for _ in chosen) if vote_type == "cumulative" else None
+        ballots.append(Ballot(tuple(chosen), points, rng.choice([1, 1, 1, 2, 5]), str(v)))
+    budget = Fraction(int(sum(costs) * rng.uniform(0.2, 0.7)))
+    projects = [Project(i, c) for i, c in zip(ids, costs, strict=False)]
+    return Election(projects, budget, ballots, vote_type)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_add1_search_same_as_stepping_approval(seed: int) -> None:
+    """Given varied approval elections, the search returns the step-by-step outcome."""
+    election = varied_election(seed, "approval")
+    assert mes_add1_indices(election.profile) == stepping(election)
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_add1_search_same_as_stepping_cumulative(seed: int) -> None:
+    """Given varied cumulative elections, the search returns the step-by-step outcome."""
+    election = varied_election(500 + seed, "cumulative")
+    assert mes_add1_indices(election.profile) == stepping(election)
