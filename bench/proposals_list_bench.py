@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).absolute().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbudget.settings_test")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
