@@ -81,10 +81,15 @@ def _header_positions(header: list[str]) -> list[int]:
     return [names.index(column) for column in COLUMNS]
 
 
-def parse_rows(path: Path, *, today: date) -> Iterator[tuple[int, str]]:
-    """Yield (line number, COPY text line) for each row, raising CensusRowError on a bad one."""
+def parse_rows(
+    path: Path, *, today: date, districts: dict[str, int | None] | None = None
+) -> Iterator[tuple[int, str]]:
+    """Yield (line number, COPY text line) for each row, raising CensusRowError on a bad one.
+
+    Runs no query once started (the connection is busy with COPY while it is read).
+    """
     hash_document = document_hasher()
-    districts = _district_lookup()
+    districts = _district_lookup() if districts is None else districts
     earliest = date(1900, 1, 1)
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
@@ -182,6 +187,7 @@ def _check_duplicates(cursor) -> None:
 
 def import_census_file(path: Path, *, import_id: int, today: date) -> tuple[int, int]:
     """Import the file in one transaction; return (created, updated). Raises CensusRowError."""
+    districts = _district_lookup()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
         cursor.execute(
@@ -201,7 +207,7 @@ def import_census_file(path: Path, *, import_id: int, today: date) -> tuple[int,
             "FROM STDIN"
         ) as copy:
             chunk: list[str] = []
-            for _line, text in parse_rows(path, today=today):
+            for _line, text in parse_rows(path, today=today, districts=districts):
                 chunk.append(text)
                 if len(chunk) >= CHUNK_ROWS:
                     copy.write("".join(chunk))
