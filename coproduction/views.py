@@ -155,10 +155,17 @@ def mine(request):
     offer = Offer.objects.filter(user=user).prefetch_related("skills").first()
     pledges = Pledge.objects.filter(pledger=user).select_related("proposal__cycle", "skill")
     entries = _entries_with_values().filter(contributor=user)
+    coordinated = Proposal.objects.filter(coordinator=user, status=ProposalStatus.SELECTED)
     return render(
         request,
         "coproduction/mine.html",
-        {"offer": offer, "pledges": pledges, "entries": entries},
+        {
+            "offer": offer,
+            "pledges": pledges,
+            "entries": entries,
+            "coordinated": coordinated.select_related("cycle"),
+            "can_verify": user.has_perm("coproduction.verify_ledger"),
+        },
     )
 
 

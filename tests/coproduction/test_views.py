@@ -200,3 +200,15 @@ def test_the_dashboard_lists_accepted_pledges_by_proposal(client, resident, prop
 
     assert "Accepted pledges by proposal" in page
     assert "90 EUR" in page
+
+
+def test_a_resident_coordinator_finds_their_projects_and_the_queue(client, project, resident):
+    project.coordinator = resident
+    project.save()
+    staff_login(client, resident)
+
+    page = client.get(reverse("coproduction:mine")).content.decode()
+
+    assert "Projects I coordinate" in page
+    assert reverse("coproduction:ledger_queue") in page
+    assert reverse("coproduction:entry_create", kwargs={"pk": project.pk}) in page
