@@ -54,6 +54,7 @@ class _Round:
     err: np.ndarray
     chosen: int = -1
     hi: float = math.inf
+    hi_cross: float = math.inf  # predicted end, ignoring changes of the poor supporters
     # The chosen project's price at ``beta`` (error bound, exact value if no poor supporter),
     # its slope, and its poor supporters (None if none).
     rho: float = math.inf
@@ -91,8 +92,12 @@ class Add1Search:
 
     # -- one project's price, with its slope in beta --------------------------------------
 
-    def _price(self, j: int, b: np.ndarray, s: np.ndarray) -> tuple:
-        """Return (rho, err, slope, poor mask or None, n_poor), or (None, total, slope)."""
+    def _price(self, j: int, b: np.ndarray, s: np.ndarray, floor: float = 0.0) -> tuple:
+        """Return (rho, err, slope, poor mask or None, n_poor), or (None, total, slope).
+
+        ``floor`` is a known lower bound of the price: the poor/rich fixpoint starts there
+        (every supporter who cannot pay it is poor), which saves passes.
+        """
         eng = self.engine
         idx = eng.sup[j]
         bb = b.take(idx)
@@ -104,20 +109,20 @@ class Add1Search:
         if total <= c * (1 + TOL):
             raise NearTie
         if self.approval:
-            return self._price_approval(j, bb, w, c, s)
+            return self._price_approval(j, bb, w, c, s, floor)
         u = eng.u[j]
         ratio = bb * self.inv_u[j]
         d = eng.d[j]
-        rho = c / d
+        rho = max(c / d, floor)
         s_poor = 0.0
         d_rich = d
         n_poor = 0
         poor = None
-        # Poor/rich fixpoint as in MESEngine._rho.
+        # Poor/rich fixpoint as in MESEngine._rho (the poor set only grows).
         while True:
             mask = ratio < rho
             k = int(np.count_nonzero(mask))
-            if k == n_poor:
+            if k <= n_poor:
                 break
             n_poor = k
             poor = mask
@@ -132,10 +137,12 @@ class Add1Search:
             slope = -float(w[poor] @ s.take(eng.sup[j])[poor]) / d_rich
         return rho, TOL * (c + s_poor) / d_rich, slope, poor, n_poor
 
-    def _price_approval(self, j: int, bb: np.ndarray, w: np.ndarray, c: float, s: np.ndarray):
+    def _price_approval(
+        self, j: int, bb: np.ndarray, w: np.ndarray, c: float, s: np.ndarray, floor: float
+    ) -> tuple:
         """``_price`` for approval ballots (utility = cost): in payments ``x = rho * cost``."""
         total_w = self.wsum[j]
-        x = c / total_w
+        x = max(c / total_w, floor * c)
         s_poor = 0.0
         w_rich = total_w
         n_poor = 0
@@ -143,7 +150,7 @@ class Add1Search:
         while True:
             mask = bb < x
             k = int(np.count_nonzero(mask))
-            if k == n_poor:
+            if k <= n_poor:
                 break
             n_poor = k
             poor = mask
@@ -224,7 +231,7 @@ class Add1Search:
                     keep.extend(remaining[pos:])
                     break
                 if not fresh[j]:
-                    r = self._price(j, b, s)
+                    r = self._price(j, b, s, lbv[j] - lbe[j])
                     if r[0] is None:
                         out_lines.append((r[1], r[2], eng.c[j]))
                         continue
@@ -253,21 +260,19 @@ class Add1Search:
                             return None
                         if (ej, rank[j]) < (c_exact, rank[best]):
                             return None
-            if broken:
-                rnd.hi = beta
-            else:
-                rnd.hi = self._holds_until(
-                    beta,
-                    best,
-                    remaining,
-                    (ref, val, q, lbe),
-                    exact,
-                    out_lines,
-                    b,
-                    s,
-                    poor_of.get(best),
-                )
-                broken = rnd.hi <= horizon
+            rnd.hi, rnd.hi_cross = self._holds_until(
+                beta,
+                best,
+                remaining,
+                (ref, val, q, lbe),
+                exact,
+                out_lines,
+                b,
+                s,
+                poor_of.get(best),
+                partition=not broken,
+            )
+            broken = rnd.hi <= horizon
             if best < 0:
                 self.rounds = rounds
                 return selected
@@ -297,6 +302,117 @@ class Add1Search:
         b[idx] = newb
         s[idx] = news
 
+    def certify_range(self, beta1: float, beta2: float) -> bool:
+        """Return True if the current rounds' outcome provably holds on [beta1, beta2].
+
+        The rounds whose lines hold up to ``beta2`` are the same there. From the first one
+        that may not, every voter's budget is bounded below and above by affine functions
+        of beta on the range (exact at the start). The chosen project's price under the
+        lower budgets is convex in beta, so below its chord between the two ends; another
+        project's price under the upper budgets is convex, so above its tangent at
+        ``beta2``. If every other project's tangent stays above the chosen chord (or the
+        exact tie rules decide), the round makes the same choice on the whole range; the
+        bounds are then carried through the purchase (``max(0, b - rho * u)``, bounded by
+        its chord from above and by a line from below). ``beta1`` must be a beta where the
+        current outcome is known to hold.
+        """
+        eng = self.engine
+        rounds = self.rounds
+        his = [r.hi for r in rounds]
+        t0 = next((t for t, h in enumerate(his) if h <= beta2), None)
+        if t0 is None:
+            return True
+        span = beta2 - beta1
+        if span <= 0:
+            return True
+        b = np.full(self.n_groups, beta1)
+        s = np.ones(self.n_groups)
+        for r in rounds[:t0]:
+            self._pay(b, s, r.chosen, r.rho + r.rho_q * (beta1 - r.beta), r.rho_q, r.poor)
+        lo1, lo2 = b, b + s * span
+        up1, up2 = lo1.copy(), lo2.copy()
+        up_s = s
+        zero = np.zeros(self.n_groups)
+        rank = self.rank
+        elb = self.elb
+        remaining = list(rounds[t0].remaining)
+        tangent: dict[int, tuple[float, float]] = {}  # lower lines: (value at beta2, slope)
+        try:
+            for r in rounds[t0:]:
+                p = r.chosen
+                if p >= 0:
+                    at1 = self._price(p, lo1, zero)
+                    at2 = self._price(p, lo2, zero)
+                    if at1[0] is None or at2[0] is None:
+                        return False
+                    c1, c2 = at1[0] + at1[1], at2[0] + at2[1]
+                    p_flat = at1[4] == 0 and at2[4] == 0  # price cost / utility throughout
+                    low = self._price(p, up2, up_s)
+                    if low[0] is None:
+                        return False
+                    t_q = low[2]
+                    t2 = low[0] - low[1]
+                    t1 = t2 - t_q * span - TOL * abs(t_q) * span
+                keep = []
+                for j in remaining:
+                    if j == p:
+                        continue
+                    if p >= 0:
+                        if p_flat and self.pos[j] > self.pos[p]:
+                            keep.append(j)
+                            continue
+                        if elb[j] * (1 - TOL) > c1:
+                            keep.append(j)
+                            continue
+                        line = tangent.get(j)
+                        if line is not None and self._above(line, span, c1, c2):
+                            keep.append(j)
+                            continue
+                        if eng.is_clone(j, p) and rank[j] > rank[p]:
+                            keep.append(j)
+                            continue
+                    got = self._price(j, up2, up_s)
+                    if got[0] is None:
+                        # Out at beta2 under the upper budgets; out on the range if also at
+                        # beta1 (the total is affine in beta).
+                        if float(eng.w[j] @ up1.take(eng.sup[j])) < eng.c[j] * (1 - TOL):
+                            continue
+                        return False
+                    if p < 0:
+                        return False
+                    line = (got[0] - got[1], got[2])
+                    tangent[j] = line
+                    if not self._above(line, span, c1, c2):
+                        return False
+                    keep.append(j)
+                remaining = keep
+                if p < 0:
+                    return True
+                idx = eng.sup[p]
+                u = eng.u[p]
+                # Lower budgets: max(0, lo - chord * u) is at least the line h, and 0.
+                h1 = lo1.take(idx) - c1 * u
+                h2 = lo2.take(idx) - c2 * u
+                use_h = (h1 >= 0) | ((h2 > 0) & (h1 + h2 > 0))
+                lo1[idx] = np.where(use_h, h1, 0.0)
+                lo2[idx] = np.where(use_h, h2, 0.0)
+                # Upper budgets: max(0, up - tangent * u) is convex, below its chord.
+                g1 = np.maximum(up1.take(idx) - t1 * u, 0.0)
+                g2 = np.maximum(up2.take(idx) - t2 * u, 0.0)
+                up1[idx] = g1
+                up2[idx] = g2
+                up_s[idx] = (g2 - g1) / span
+        except NearTie:
+            return False
+        return True
+
+    @staticmethod
+    def _above(line: tuple[float, float], span: float, c1: float, c2: float) -> bool:
+        """Return True if the line (value at beta2, slope) is above the chord c1..c2."""
+        v2, q = line
+        v1 = v2 - q * span - TOL * abs(q) * span
+        return v1 > c1 and v2 > c2
+
     def _before(self, j: int, best: int, lb: np.ndarray, err: np.ndarray, exact: dict) -> bool:
         """Return True if project j is bought before ``best`` (lower price, then tie order)."""
         if lb[j] + err[j] < lb[best] - err[best]:
@@ -321,27 +437,32 @@ class Add1Search:
         b: np.ndarray,
         s: np.ndarray,
         poor_info: tuple[np.ndarray | None, int] | None,
-    ) -> float:
-        """Return the beta up to which this round provably makes the same choice."""
+        partition: bool = True,
+    ) -> tuple[float, float]:
+        """Return how far (in beta) this round provably makes the same choice, and how far
+        it would if the chosen project's poor supporters did not change (a prediction).
+
+        With ``partition`` False, the first is not worked out (returned as ``beta``)."""
         hi = math.inf
         # A project found unaffordable stays so while its supporters' total is below cost
         # (and then for the rest of the run, as budgets only fall within a run).
         for total, slope, cost in out_lines:
             room = cost * (1 - TOL) - total
             if room <= 0:
-                return beta
+                return beta, beta
             if slope > 0:
                 hi = min(hi, beta + room / slope)
         if best < 0:
-            return hi
+            return (hi if partition else beta), hi
         eng = self.engine
-        ref, val, q, lbe = lines
-        r_val, r_q, r_err = val[best], q[best], lbe[best]
+        _, val, q, _ = lines
+        r_val, r_q = val[best], q[best]
         assert poor_info is not None
         poor, n_poor = poor_info
         # The chosen project's price is affine while its poor supporters stay poor (rich
         # ones stay rich: their budget grows at least as fast as beta, prices only fall).
-        if poor is not None:
+        hi_part = math.inf
+        if poor is not None and partition:
             idx = eng.sup[best]
             u = eng.u[best][poor]
             gap = r_val * u - b[idx][poor]  # > 0
@@ -349,7 +470,24 @@ class Add1Search:
             with np.errstate(divide="ignore", invalid="ignore"):
                 dist = np.where(closing > 0, gap / closing, math.inf)
             if len(dist):
-                hi = min(hi, beta + float(dist.min()) * (1 - 1e-7))
+                hi_part = beta + float(dist.min()) * (1 - 1e-7)
+        hi = self._crossing(beta, best, remaining, lines, n_poor, hi)
+        return (min(hi, hi_part) if partition else beta), hi
+
+    def _crossing(
+        self,
+        beta: float,
+        best: int,
+        remaining: list[int],
+        lines: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        n_poor: int,
+        hi: float,
+    ) -> float:
+        """Return min(hi, the first beta where another project's lower bound meets the
+        chosen project's price line)."""
+        eng = self.engine
+        ref, val, q, lbe = lines
+        r_val, r_q, r_err = val[best], q[best], lbe[best]
         others = [j for j in remaining if j != best]
         if not others:
             return hi
@@ -404,17 +542,9 @@ def add1_indices(profile_budget: Fraction, n: int, engine: MESEngine) -> tuple[l
         his = [r.hi for r in search.rounds]
         return next((t for t, h in enumerate(his) if h <= beta), his.index(min(his)))
 
-    def certify(k: int) -> bool:
-        """Return True if the outcome holds up to k (monotone prices; see the docstring)."""
-        beta = float(base + k)
-        try:
-            return search.run_from(first_broken(beta), beta, cert=search.rounds) is not None
-        except NearTie:
-            return False
-
     k = 0
     cur, traced = outcome(0, 0)
-    extra = 1  # how far past the proven range to try to certify; 0: just step
+    certified = 0
     while True:
         if traced:
             upto = min(r.hi for r in search.rounds) - fbase
@@ -423,19 +553,36 @@ def add1_indices(profile_budget: Fraction, n: int, engine: MESEngine) -> tuple[l
             k_next = k + 1
         if k_next > k_max:
             break
-        if traced and extra and k_next + extra <= k_max and certify(k_next + extra):
-            k = k_next + extra
-            extra *= 2
-            continue
-        if extra:
-            # A failed certificate: step, and try again only once the outcome is stable.
-            extra = max(0, extra // 4) if traced else 0
+        if traced:
+            # The lines, ignoring changes of poor supporters, predict where the outcome may
+            # change; try to prove it holds until just before, then further while it does.
+            pred = min(r.hi_cross for r in search.rounds) - fbase
+            target = k_max if pred > k_max else math.ceil(pred) - 1
+            span = target - k
+            fails = 0
+            start = k
+            while fails < 2 and k < k_max and target >= max(k + 1, k_next):
+                if search.certify_range(float(base + k), float(base + target)):
+                    certified += 1
+                    k = target
+                    span *= 2
+                else:
+                    fails += 1
+                    span //= 2
+                target = min(k_max, k + span)
+            if k > start:
+                if k >= k_max:
+                    break
+                continue
         t0 = first_broken(float(base + k_next)) if traced else 0
         nxt, traced = outcome(k_next, t0)
         if cost_of(nxt) > budget:
             break
-        if not extra and nxt == cur:
-            extra = 1
         cur, k = nxt, k_next
-    stats = {"runs": search.runs, "rounds": search.rounds_run, "exact_runs": exact_runs}
+    stats = {
+        "runs": search.runs,
+        "rounds": search.rounds_run,
+        "exact_runs": exact_runs,
+        "certified": certified,
+    }
     return cur, stats
