@@ -287,3 +287,6 @@ class BoothBallotCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booth} · {self.district}: {self.entered}"
+
+
+from ballots.models_tally import *  # noqa: E402, F403
