@@ -598,3 +598,148 @@ class Valuation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id} r{self.revision}: {self.amount} {self.currency}"
+
+
+# Finance: budget coding set by finance officers, export jobs and the finance audit log.
+
+
+class BudgetCoding(models.Model):
+    """The fund and codes a finance officer set for a funded project.
+
+    The review's department, program and account code win where they are set: a code here
+    only fills what the review left empty. The fund is finance's alone (the review has
+    none). Every change is written to FinanceAuditLog with the old and new value.
+    """
+
+    project = models.OneToOneField(
+        Proposal, on_delete=models.PROTECT, related_name="budget_coding"
+    )
+    fund = models.CharField(_("fund"), max_length=60, blank=True)
+    department = models.CharField(_("department"), max_length=120, blank=True)
+    program = models.CharField(_("program"), max_length=120, blank=True)
+    account_code = models.CharField(_("account code"), max_length=60, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("budget coding")
+        verbose_name_plural = _("budget codings")
+        permissions = [
+            ("view_finance", _("Can see budget lines and export them")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.fund} {self.department} {self.account_code}"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", _("CSV: budget lines")
+    XLSX = "xlsx", _("Excel workbook (XLSX)")
+    FDP = "fdp", _("Fiscal Data Package (ZIP)")
+    DISCLOSURE_CSV = "disclosure-csv", _("CSV: contributed non-financial assets")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready to download")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """One export asked for by one person; its file downloads once, by them, within a day.
+
+    ``file_name`` is relative to settings.PBUDGET_EXPORT_DIR (private, never served as
+    media). ``token`` is the random part of the download link.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="finance_exports"
+    )
+    cycle = models.ForeignKey(
+        "pbudget.Cycle", on_delete=models.PROTECT, related_name="finance_exports"
+    )
+    format = models.CharField(_("format"), max_length=16, choices=ExportFormat.choices)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="exportjob_progress_le_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(downloaded_at__isnull=True) | Q(status="done"),
+                name="exportjob_downloaded_only_when_done",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} · {self.cycle_id} · {self.status}"
+
+
+class FinanceAction(models.TextChoices):
+    EXPORT_REQUESTED = "export-requested", _("Export asked for")
+    EXPORT_FINISHED = "export-finished", _("Export written")
+    EXPORT_FAILED = "export-failed", _("Export failed")
+    DOWNLOADED = "downloaded", _("Export downloaded")
+    DOWNLOAD_REFUSED = "download-refused", _("Download refused")
+    CODE_CHANGED = "code-changed", _("Budget code changed")
+
+
+class FinanceAuditLog(models.Model):
+    """What happened to budget lines and their exports, and who did it. Append-only.
+
+    A PostgreSQL trigger refuses UPDATE and DELETE (migration of this model). ``actor``
+    is empty for the command line and for the worker writing an export.
+    """
+
+    action = models.CharField(max_length=20, choices=FinanceAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cycle = models.ForeignKey(
+        "pbudget.Cycle", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    project = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    job = models.ForeignKey(
+        ExportJob, on_delete=models.PROTECT, null=True, blank=True, related_name="audit"
+    )
+    field = models.CharField(max_length=20, blank=True)
+    old_value = models.CharField(max_length=120, blank=True)
+    new_value = models.CharField(max_length=120, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("finance audit entry")
+        verbose_name_plural = _("finance audit log")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

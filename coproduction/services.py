@@ -407,6 +407,11 @@ def rate_create(*, by: User, fields: dict) -> ValuationRate:
         )
     rate.full_clean()
     rate.save()
+    # Verified work that had no valid rate yet gets its first value; values already
+    # recorded are left as they are.
+    from coproduction.tasks import value_entries
+
+    transaction.on_commit(lambda: value_entries.delay())
     return rate
 
 

@@ -140,11 +140,22 @@ def value_unvalued(*, entry_ids: list[int] | None = None, chunk: int = 250_000) 
     """
     written = 0
     if entry_ids is not None:
-        where = "e.id = ANY(%(ids)s)"
+        # With the entries a reversal reverses (valued first) and the reversals of these
+        # entries (valued after), whatever order their verifications came in.
+        from django.db.models import Q
+
+        from coproduction.models import LedgerEntry
+
+        ids = set(entry_ids)
+        for original, reversal in LedgerEntry.objects.filter(
+            Q(pk__in=ids, reverses__isnull=False) | Q(reverses__in=ids)
+        ).values_list("reverses_id", "pk"):
+            ids.update((original, reversal))
         with transaction.atomic(), connection.cursor() as cursor:
             for template in (_ORIGINALS, _REVERSALS):
                 cursor.execute(
-                    _sql(template, revision=_FIRST, where=where), {"ids": entry_ids, "run": None}
+                    _sql(template, revision=_FIRST, where="e.id = ANY(%(ids)s)"),
+                    {"ids": sorted(ids), "run": None},
                 )
                 written += cursor.rowcount
         return written

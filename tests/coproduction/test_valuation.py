@@ -314,3 +314,66 @@ def test_pledges_and_the_ledger_pick_the_same_rate(voting_cycle, people):
     value, currency, rate = services.pledge_valuation(pledge, on=timezone.localdate())
 
     assert (value, currency, rate.occupation_code) == (Decimal("210.00"), "USD", "47-2031")
+
+
+def test_valuing_a_reversal_first_values_the_entry_it_reverses_too(project, people, finance):
+    contributor, verifier = people
+    entry = make_entry(project, contributor, hours=Decimal("1"), verified_by=verifier)
+    reversal = services.ledger_entry_reverse(entry=entry, by=finance, reason="Duplicate")
+
+    assert value_unvalued(entry_ids=[reversal.pk]) == 2
+    assert reversal.valuations.get().amount == Decimal("-33.49")
+    assert entry.valuations.get().amount == Decimal("33.49")
+
+
+def test_valuing_an_entry_also_values_its_verified_reversal(project, people, finance):
+    contributor, verifier = people
+    entry = make_entry(project, contributor, hours=Decimal("2"), verified_by=verifier)
+    reversal = services.ledger_entry_reverse(entry=entry, by=finance, reason="Duplicate")
+
+    assert value_unvalued(entry_ids=[entry.pk]) == 2
+    assert reversal.valuations.get().amount == Decimal("-66.98")
+
+
+def test_a_new_rate_values_work_that_had_none_and_leaves_recorded_values(
+    project, people, finance, django_capture_on_commit_callbacks
+):
+    contributor, verifier = people
+    valued = make_entry(project, contributor, verified_by=verifier)
+    value_unvalued()
+    old_work = make_entry(
+        project, contributor, worked_on=date(2020, 5, 1), hours=Decimal("2"), verified_by=verifier
+    )
+    assert value_unvalued() == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.rate_create(
+            by=finance,
+            fields={
+                "kind": "general", "amount": Decimal("20.00"), "currency": "EUR",
+                "publisher": "City", "series": "Local rate", "data_year": 2019,
+                "geography": "Riverton", "source_url": "https://example.org/",
+                "valid_from": date(2019, 1, 1),
+            },
+        )  # fmt: skip
+
+    assert old_work.valuations.get().amount == Decimal("40.00")
+    assert old_work.valuations.get().currency == "EUR"
+    assert valued.valuations.get().amount == Decimal("133.96")
+
+
+def test_revaluing_after_a_rate_in_the_cycle_currency_switches_the_currency(
+    project, people, finance
+):
+    contributor, verifier = people
+    entry = make_entry(project, contributor, hours=Decimal("2"), verified_by=verifier)
+    first = value_of(entry)
+    general_rate("25.00", currency="EUR")
+    run = ValuationRun.objects.create(cycle=project.cycle, requested_by=finance, reason="EUR")
+
+    revalue_cycle(run_id=run.pk, cycle_id=project.cycle_id)
+
+    latest = entry.valuations.order_by("-revision").first()
+    assert (latest.amount, latest.currency) == (Decimal("50.00"), "EUR")
+    first.refresh_from_db()
+    assert (first.amount, first.currency) == (Decimal("66.98"), "USD")
