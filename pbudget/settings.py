@@ -264,3 +264,8 @@ PBUDGET_POSTS_PER_MINUTE = int(os.environ.get("PBUDGET_POSTS_PER_MINUTE", "5"))
 PBUDGET_COMMONGROUND_DEBOUNCE_SECONDS = int(
     os.environ.get("PBUDGET_COMMONGROUND_DEBOUNCE_SECONDS", "10")
 )
+
+# Finance exports: where export files wait for their one download (private: never under
+# MEDIA_ROOT), and how long a download link lives.
+PBUDGET_EXPORT_DIR = Path(os.environ.get("PBUDGET_EXPORT_DIR", VAR_DIR / "exports"))
+PBUDGET_EXPORT_LINK_HOURS = int(os.environ.get("PBUDGET_EXPORT_LINK_HOURS", "24"))

@@ -4,6 +4,22 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# The finance audit log is append-only: PostgreSQL refuses UPDATE and DELETE on it.
+AUDIT_FUNCTION = """
+CREATE OR REPLACE FUNCTION coproduction_finance_audit_refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the finance audit log is append-only: % on % is refused', TG_OP, TG_TABLE_NAME
+        USING HINT = 'Write a new audit entry instead.';
+END;
+$$;
+"""
+AUDIT_TRIGGER = """
+CREATE TRIGGER coproduction_financeauditlog_append_only
+BEFORE UPDATE OR DELETE ON coproduction_financeauditlog
+FOR EACH ROW EXECUTE FUNCTION coproduction_finance_audit_refuse_change();
+"""
+
 
 class Migration(migrations.Migration):
 
@@ -89,5 +105,14 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='exportjob',
             constraint=models.CheckConstraint(condition=models.Q(('downloaded_at__isnull', True), ('status', 'done'), _connector='OR'), name='exportjob_downloaded_only_when_done'),
+        ),
+        migrations.RunSQL(
+            AUDIT_FUNCTION,
+            "DROP FUNCTION IF EXISTS coproduction_finance_audit_refuse_change() CASCADE;",
+        ),
+        migrations.RunSQL(
+            AUDIT_TRIGGER,
+            "DROP TRIGGER IF EXISTS coproduction_financeauditlog_append_only "
+            "ON coproduction_financeauditlog;",
         ),
     ]
