@@ -166,23 +166,23 @@ def parse_rows(
 
 
 def _check_duplicates(cursor) -> None:
+    # A hash aggregate finds whether any number repeats; only then are its lines looked up.
     cursor.execute(
-        """
-        SELECT line_no, first_line FROM (
-            SELECT line_no, min(line_no) OVER (PARTITION BY document_hash) AS first_line
-            FROM census_staging
-        ) AS numbered
-        WHERE line_no <> first_line
-        ORDER BY line_no
-        LIMIT 1
-        """
+        "SELECT document_hash FROM census_staging GROUP BY document_hash "
+        "HAVING count(*) > 1 ORDER BY min(line_no) LIMIT 1"
     )
-    duplicate = cursor.fetchone()
-    if duplicate:
-        raise CensusRowError(
-            duplicate[0],
-            _("The same document number is already on line %(line)d.") % {"line": duplicate[1]},
-        )
+    repeated = cursor.fetchone()
+    if repeated is None:
+        return
+    cursor.execute(
+        "SELECT line_no FROM census_staging WHERE document_hash = %s ORDER BY line_no LIMIT 2",
+        [repeated[0]],
+    )
+    first, second = (row[0] for row in cursor.fetchall())
+    raise CensusRowError(
+        second,
+        _("The same document number is already on line %(line)d.") % {"line": first},
+    )
 
 
 def import_census_file(path: Path, *, import_id: int, today: date) -> tuple[int, int]:
@@ -190,6 +190,8 @@ def import_census_file(path: Path, *, import_id: int, today: date) -> tuple[int,
     districts = _district_lookup()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(
             """
             CREATE TEMP TABLE census_staging (
@@ -219,6 +221,7 @@ def import_census_file(path: Path, *, import_id: int, today: date) -> tuple[int,
                 copy.write("".join(chunk))
                 copied += len(chunk)
         cache.set(progress_key(import_id), copied, 3600)
+        cursor.execute("ANALYZE census_staging")
         _check_duplicates(cursor)
         cursor.execute(
             """
@@ -228,6 +231,7 @@ def import_census_file(path: Path, *, import_id: int, today: date) -> tuple[int,
                      claimed_channel)
                 SELECT document_hash, birth_date, postal_code, district_id, now(), ''
                 FROM census_staging
+                ORDER BY document_hash  -- index-friendly order
                 ON CONFLICT (document_hash) DO UPDATE SET
                     birth_date = EXCLUDED.birth_date,
                     postal_code = EXCLUDED.postal_code,
