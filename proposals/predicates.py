@@ -101,6 +101,12 @@ def is_public(_user, proposal) -> bool:
 
 
 @rules.predicate
+def is_hidden(_user, proposal) -> bool:
+    """Hidden by a moderator: it stays readable in its place, but gathers no supports."""
+    return isinstance(proposal, Proposal) and proposal.is_hidden
+
+
+@rules.predicate
 def is_coordinator(user, proposal) -> bool:
     return (
         isinstance(proposal, Proposal)
@@ -121,7 +127,7 @@ can_add_proposal = is_signed_in & is_verified_email & in_ideas_phase
 can_change_proposal = is_author & is_verified_email & is_open & in_ideas_phase
 can_submit_proposal = is_author & is_verified_email & is_draft & in_ideas_phase
 can_withdraw_proposal = is_author & is_open & in_ideas_or_review_phase
-can_support_proposal = is_signed_in & is_verified_email & is_submitted & in_ideas_phase
+can_support_proposal = is_signed_in & is_verified_email & is_submitted & ~is_hidden & in_ideas_phase
 can_follow_proposal = is_signed_in & is_public
 can_review_proposal = is_reviewer & is_reviewable & no_object_or_in_review_phase
 can_merge_proposal = can_review_proposal

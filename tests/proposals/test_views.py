@@ -442,3 +442,11 @@ def test_given_a_reviewer_then_nav_and_staff_page_lead_to_the_review_queue(
     html = reviewer_client.get(reverse("staff_home")).content.decode()
     assert reverse("proposals:review_queue") in html
     assert reverse("proposals:list") in html  # the navigation link
+
+
+def test_given_a_hidden_proposal_then_it_gathers_no_supports(client, ideas_cycle, neighbour):
+    proposal = make_proposal(cycle=ideas_cycle, is_hidden=True, hidden_reason="Spam.")
+    client.force_login(neighbour)
+    response = client.post(reverse("proposals:support", args=[proposal.pk]), {"action": "add"})
+    assert response.status_code == 403
+    assert not Support.objects.exists()
