@@ -118,6 +118,7 @@ class Add1Search:
         d_rich = d
         n_poor = 0
         poor = None
+        w_poor = None
         # Poor/rich fixpoint as in MESEngine._rho (the poor set only grows).
         while True:
             mask = ratio < rho
@@ -126,15 +127,15 @@ class Add1Search:
                 break
             n_poor = k
             poor = mask
-            wp = w[poor]
-            s_poor = float(wp @ bb[poor])
-            d_rich = d - float(wp @ u[poor])
+            w_poor = w * mask
+            s_poor = float(w_poor @ bb)
+            d_rich = d - float(w_poor @ u)
             if d_rich <= 0:
                 raise NearTie
             rho = (c - s_poor) / d_rich
         slope = 0.0
-        if poor is not None:
-            slope = -float(w[poor] @ s.take(eng.sup[j])[poor]) / d_rich
+        if w_poor is not None:
+            slope = -float(w_poor @ s.take(eng.sup[j])) / d_rich
         return rho, TOL * (c + s_poor) / d_rich, slope, poor, n_poor
 
     def _price_approval(
@@ -147,6 +148,7 @@ class Add1Search:
         w_rich = total_w
         n_poor = 0
         poor = None
+        w_poor = None
         while True:
             mask = bb < x
             k = int(np.count_nonzero(mask))
@@ -154,16 +156,17 @@ class Add1Search:
                 break
             n_poor = k
             poor = mask
-            wp = w[poor]
-            s_poor = float(wp @ bb[poor])
-            w_rich = total_w - float(wp.sum())
+            # Multiplying by the mask is much faster than boolean indexing.
+            w_poor = w * mask
+            s_poor = float(w_poor @ bb)
+            w_rich = total_w - float(w_poor.sum())
             if w_rich <= 0:
                 raise NearTie
             x = (c - s_poor) / w_rich
         d_rich = c * w_rich
         slope = 0.0
-        if poor is not None:
-            slope = -float(w[poor] @ s.take(self.engine.sup[j])[poor]) / d_rich
+        if w_poor is not None:
+            slope = -float(w_poor @ s.take(self.engine.sup[j])) / d_rich
         return x / c, TOL * (c + s_poor) / d_rich, slope, poor, n_poor
 
     # -- running rounds -------------------------------------------------------------------
@@ -293,11 +296,11 @@ class Add1Search:
         eng = self.engine
         idx = eng.sup[j]
         u = eng.u[j]
-        newb = b[idx] - rho * u
-        news = s[idx] - q * u
+        newb = b.take(idx) - rho * u
+        news = s.take(idx) - q * u
         if poor is not None:
-            newb[poor] = 0.0
-            news[poor] = 0.0
+            newb = np.where(poor, 0.0, newb)
+            news = np.where(poor, 0.0, news)
         np.maximum(newb, 0.0, out=newb)
         b[idx] = newb
         s[idx] = news
