@@ -43,3 +43,7 @@ class BallotsConfig(AppConfig):
             )
         )
         registry.add_demo_loader(demo.load, order=40)
+
+        from ballots.counting.setup import ready as counting_ready
+
+        counting_ready()

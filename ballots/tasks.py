@@ -11,3 +11,6 @@ def run_census_import(*, census_import_id: int) -> str:
     from ballots.services import census_import_run
 
     return census_import_run(census_import_id=census_import_id).status
+
+
+from ballots.tasks_tally import count_district  # noqa: E402, F401  (registers the count task)

@@ -32,3 +32,32 @@ urlpatterns = [
     path("receipts/<slug:slug>/", views.receipts, name="receipts"),
     path("receipts/<slug:slug>/hashes.txt", views.receipts_text, name="receipts_text"),
 ]
+
+# The count and the results (ballots.counting).
+from ballots.counting import views as counting  # noqa: E402
+
+urlpatterns += [
+    path("results/", counting.results_index, name="results_index"),
+    path("results/<slug:slug>/", counting.results_cycle, name="results_cycle"),
+    path("results/<slug:slug>/<slug:district>/", counting.results_detail, name="results_detail"),
+    path(
+        "results/<slug:slug>/<slug:district>/ballots.pb",
+        counting.results_pabulib,
+        name="results_pabulib",
+    ),
+    path("count/", counting.count_home, name="count_home"),
+    path("count/import/", counting.count_import, name="count_import"),
+    path("count/<slug:slug>/", counting.count_cycle, name="count_cycle"),
+    path("count/<slug:slug>/<slug:district>/", counting.count_detail, name="count_detail"),
+    path(
+        "count/<slug:slug>/<slug:district>/progress/",
+        counting.count_progress,
+        name="count_progress",
+    ),
+    path("count/<slug:slug>/<slug:district>/start/", counting.count_start, name="count_start"),
+    path(
+        "count/<slug:slug>/<slug:district>/publish/",
+        counting.count_publish,
+        name="count_publish",
+    ),
+]

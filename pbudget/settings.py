@@ -269,3 +269,8 @@ PBUDGET_COMMONGROUND_DEBOUNCE_SECONDS = int(
 # MEDIA_ROOT), and how long a download link lives.
 PBUDGET_EXPORT_DIR = Path(os.environ.get("PBUDGET_EXPORT_DIR", VAR_DIR / "exports"))
 PBUDGET_EXPORT_LINK_HOURS = int(os.environ.get("PBUDGET_EXPORT_LINK_HOURS", "24"))
+
+# Ballots, the count: the country named in exported Pabulib files; a test-only pause (in
+# seconds) after each step of a count, so a test can kill the worker in the middle.
+PBUDGET_COUNTRY = os.environ.get("PBUDGET_COUNTRY", "")
+PBUDGET_TALLY_TEST_DELAY = float(os.environ.get("PBUDGET_TALLY_TEST_DELAY", "0"))
