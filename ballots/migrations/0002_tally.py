@@ -6,66 +6,216 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ballots', '0001_initial'),
-        ('pbudget', '0001_initial'),
+        ("ballots", "0001_initial"),
+        ("pbudget", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportedElection',
+            name="ImportedElection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255, verbose_name='file name')),
-                ('meta', models.JSONField(default=dict, verbose_name='META section')),
-                ('project_ids', models.JSONField(default=dict)),
-                ('imported_at', models.DateTimeField(auto_now_add=True)),
-                ('cycle', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='imported_from', to='pbudget.cycle')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='pbudget.district')),
-                ('imported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="file name")),
+                ("meta", models.JSONField(default=dict, verbose_name="META section")),
+                ("project_ids", models.JSONField(default=dict)),
+                ("imported_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "cycle",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="imported_from",
+                        to="pbudget.cycle",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="pbudget.district",
+                    ),
+                ),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'imported election',
-                'verbose_name_plural': 'imported elections',
+                "verbose_name": "imported election",
+                "verbose_name_plural": "imported elections",
             },
         ),
         migrations.CreateModel(
-            name='TallyRun',
+            name="TallyRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(max_length=20, verbose_name='rule')),
-                ('is_official', models.BooleanField(default=True, verbose_name='official result')),
-                ('parameters', models.JSONField(blank=True, default=dict, verbose_name='rule parameters')),
-                ('software_version', models.CharField(blank=True, max_length=40, verbose_name='software version')),
-                ('ballot_hash', models.CharField(blank=True, max_length=64, verbose_name='SHA-256 of the ballots')),
-                ('num_voters', models.PositiveIntegerField(default=0, verbose_name='ballots counted')),
-                ('satisfied_voters', models.PositiveIntegerField(default=0, verbose_name='voters with a funded project they chose')),
-                ('winners', models.JSONField(blank=True, default=list, verbose_name='winners in order')),
-                ('votes', models.JSONField(blank=True, default=dict, verbose_name='votes per project')),
-                ('budget', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='budget')),
-                ('spent', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='spent')),
-                ('left', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='left unspent')),
-                ('status', models.CharField(choices=[('queued', 'Waiting for a worker'), ('running', 'Counting'), ('done', 'Counted'), ('failed', 'Failed')], default='queued', max_length=8, verbose_name='status')),
-                ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='progress (%)')),
-                ('error_message', models.TextField(blank=True, verbose_name='problem')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='times started')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published')),
-                ('cycle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tally_runs', to='pbudget.cycle')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='pbudget.district')),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule", models.CharField(max_length=20, verbose_name="rule")),
+                ("is_official", models.BooleanField(default=True, verbose_name="official result")),
+                (
+                    "parameters",
+                    models.JSONField(blank=True, default=dict, verbose_name="rule parameters"),
+                ),
+                (
+                    "software_version",
+                    models.CharField(blank=True, max_length=40, verbose_name="software version"),
+                ),
+                (
+                    "ballot_hash",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="SHA-256 of the ballots"
+                    ),
+                ),
+                (
+                    "num_voters",
+                    models.PositiveIntegerField(default=0, verbose_name="ballots counted"),
+                ),
+                (
+                    "satisfied_voters",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="voters with a funded project they chose"
+                    ),
+                ),
+                (
+                    "winners",
+                    models.JSONField(blank=True, default=list, verbose_name="winners in order"),
+                ),
+                (
+                    "votes",
+                    models.JSONField(blank=True, default=dict, verbose_name="votes per project"),
+                ),
+                (
+                    "budget",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=14, verbose_name="budget"
+                    ),
+                ),
+                (
+                    "spent",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=14, verbose_name="spent"
+                    ),
+                ),
+                (
+                    "left",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=14, verbose_name="left unspent"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting for a worker"),
+                            ("running", "Counting"),
+                            ("done", "Counted"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="progress (%)"),
+                ),
+                ("error_message", models.TextField(blank=True, verbose_name="problem")),
+                (
+                    "attempts",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="times started"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="started")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished"),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="published"),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tally_runs",
+                        to="pbudget.cycle",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="pbudget.district",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tally run',
-                'verbose_name_plural': 'tally runs',
-                'ordering': ['cycle', 'district__position', '-is_official', 'rule'],
-                'permissions': [('run_count', 'Can run, watch and publish the count')],
-                'constraints': [models.UniqueConstraint(fields=('cycle', 'district', 'rule'), name='tally_one_per_cycle_district_rule'), models.UniqueConstraint(condition=models.Q(('is_official', True)), fields=('cycle', 'district'), name='tally_one_official_per_cycle_district'), models.CheckConstraint(condition=models.Q(('published_at__isnull', True), models.Q(('is_official', True), ('status', 'done')), _connector='OR'), name='tally_published_only_when_done'), models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='tally_progress_0_100')],
+                "verbose_name": "tally run",
+                "verbose_name_plural": "tally runs",
+                "ordering": ["cycle", "district__position", "-is_official", "rule"],
+                "permissions": [("run_count", "Can run, watch and publish the count")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("cycle", "district", "rule"),
+                        name="tally_one_per_cycle_district_rule",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_official", True)),
+                        fields=("cycle", "district"),
+                        name="tally_one_official_per_cycle_district",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("published_at__isnull", True),
+                            models.Q(("is_official", True), ("status", "done")),
+                            _connector="OR",
+                        ),
+                        name="tally_published_only_when_done",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("progress__lte", 100)), name="tally_progress_0_100"
+                    ),
+                ],
             },
         ),
     ]
