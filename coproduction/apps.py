@@ -43,3 +43,16 @@ class CoproductionConfig(AppConfig):
         )
         registry.add_proposal_extra(extras.inkind_extra)
         registry.add_demo_loader(demo.load, order=60)
+        # Finance: budget lines and exports (coproduction/finance/).
+        import coproduction.finance.rules
+        import coproduction.tasks_finance  # noqa: F401
+
+        registry.add_staff_link(
+            Link(
+                label=_("Finance"),
+                url_name="coproduction:finance",
+                permission="coproduction.view_finance",
+                description=_("Budget lines of funded projects, budget codes and exports."),
+                order=63,
+            )
+        )

@@ -26,3 +26,27 @@ urlpatterns = [
     path("me/contributions/", views.mine, name="mine"),
     path("me/contributions/offer/", views.offer_edit, name="offer_edit"),
 ]
+
+# Finance: budget lines and exports (coproduction/finance/).
+from coproduction.finance import views as finance_views  # noqa: E402
+
+urlpatterns += [
+    path("finance/", finance_views.finance_index, name="finance"),
+    path("finance/cycles/<slug:slug>/", finance_views.finance_cycle, name="finance_cycle"),
+    path(
+        "finance/cycles/<slug:slug>/projects/<int:pk>/codes/",
+        finance_views.budget_coding_edit,
+        name="finance_coding",
+    ),
+    path(
+        "finance/cycles/<slug:slug>/exports/",
+        finance_views.export_create,
+        name="finance_export_create",
+    ),
+    path("finance/exports/<int:pk>/", finance_views.export_status, name="finance_export"),
+    path(
+        "finance/exports/download/<str:token>/",
+        finance_views.export_download,
+        name="finance_download",
+    ),
+]
