@@ -611,9 +611,7 @@ class BudgetCoding(models.Model):
     none). Every change is written to FinanceAuditLog with the old and new value.
     """
 
-    project = models.OneToOneField(
-        Proposal, on_delete=models.PROTECT, related_name="budget_coding"
-    )
+    project = models.OneToOneField(Proposal, on_delete=models.PROTECT, related_name="budget_coding")
     fund = models.CharField(_("fund"), max_length=60, blank=True)
     department = models.CharField(_("department"), max_length=120, blank=True)
     program = models.CharField(_("program"), max_length=120, blank=True)
