@@ -192,12 +192,16 @@ def _ledger(people: dict[str, User], now) -> None:
     for number, project in enumerate(projects):
         if LedgerEntry.objects.filter(project=project).exists():
             continue
-        start = max(project.starts_on or project.cycle.voting_closes.date(), today - timedelta(90))
-        start = min(start, today - timedelta(days=3))
-        span = max((today - start).days, 1)
+        # Within the delivery dates, up to today: the last 90 days of that window.
+        end = min(project.ends_on or today, today)
+        start = project.starts_on or project.cycle.voting_closes.date()
+        if start > end:
+            continue  # delivery has not begun: nothing to log yet
+        start = max(start, end - timedelta(days=90))
+        span = max((end - start).days, 1)
 
-        def day(offset: int, start=start, span=span) -> date:
-            return start + timedelta(days=offset % span)
+        def day(offset: int, start=start, span=span, number=number) -> date:
+            return start + timedelta(days=(offset * 5 + number * 11) % span)
 
         plans = [
             ("carla", {"kind": "skilled", "hours": Decimal("6"), "skill": skill["carpentry"], "is_own_profession": True, "creates_asset": True, "worked_on": day(1)}),
