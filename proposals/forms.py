@@ -53,9 +53,13 @@ class ProposalForm(forms.ModelForm):
             "longitude": _("Optional, e.g. -3.703790."),
         }
 
-    def __init__(self, *args, cycle: Cycle, is_draft: bool, existing_images=(), **kwargs):
+    def __init__(
+        self, *args, cycle: Cycle, is_draft: bool, existing_images=(), user=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.cycle = cycle
+        self.user = user
+        self.held: dict[int, dict] = {}  # slot → held image from an earlier failed submission
         self.fields["district"].queryset = District.objects.filter(budgets__cycle=cycle)
         self.fields["district"].empty_label = _("Choose a district")
         self.fields["category"].queryset = Category.objects.all()
@@ -85,6 +89,9 @@ class ProposalForm(forms.ModelForm):
                 widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
                 help_text=_("JPEG, PNG, WebP or GIF, up to 5 MB. Location data is removed."),
             )
+            self.fields[f"held_{slot}"] = forms.CharField(
+                required=False, widget=forms.HiddenInput, max_length=1000
+            )
             self.fields[f"alt_{slot}"] = forms.CharField(
                 label=_("Description of image %(number)s")
                 % {"number": len(self.existing_images) + slot},
@@ -99,8 +106,16 @@ class ProposalForm(forms.ModelForm):
             self.fields[name].required = True
 
     def image_slots(self):
-        """(file field, alt text field) of each empty slot, for the template."""
-        return [(self[f"image_{slot}"], self[f"alt_{slot}"]) for slot in self.new_slots]
+        """(file field, alt text field, hidden held field, held image) of each empty slot."""
+        return [
+            (
+                self[f"image_{slot}"],
+                self[f"alt_{slot}"],
+                self[f"held_{slot}"],
+                self.held.get(slot),
+            )
+            for slot in self.new_slots
+        ]
 
     def existing_image_fields(self):
         return [
@@ -109,16 +124,22 @@ class ProposalForm(forms.ModelForm):
         ]
 
     def clean(self):
+        from proposals import pending
+
         cleaned = super().clean()
         for slot in self.new_slots:
             upload = cleaned.get(f"image_{slot}")
-            alt = (cleaned.get(f"alt_{slot}") or "").strip()
+            if not upload and self.user is not None:
+                held = pending.read(cleaned.get(f"held_{slot}", ""), user=self.user)
+                if held:
+                    self.held[slot] = held
             if upload and upload.size > MAX_BYTES:
                 self.add_error(
                     f"image_{slot}",
                     _("This image is larger than 5 MB. Choose a smaller one."),
                 )
-            if upload and not alt:
+            alt = (cleaned.get(f"alt_{slot}") or "").strip()
+            if (upload or slot in self.held) and not alt:
                 self.add_error(
                     f"alt_{slot}",
                     _("Describe what the image shows, for people who cannot see it."),
@@ -141,19 +162,48 @@ class ProposalForm(forms.ModelForm):
         }
 
     def new_images(self) -> list[tuple[int, object, str]]:
-        return [
-            (slot, self.cleaned_data[f"image_{slot}"], self.cleaned_data[f"alt_{slot}"])
-            for slot in self.new_slots
-            if self.cleaned_data.get(f"image_{slot}")
-        ]
+        """(slot, file, alt text) of each new image: chosen now, or held from last time."""
+        from proposals import pending
 
-    def attached_names(self) -> list[str]:
-        """Names of files the browser sent, to say which to attach again after an error."""
-        return [
-            self.files[f"image_{slot}"].name
-            for slot in self.new_slots
-            if self.files and self.files.get(f"image_{slot}")
-        ]
+        images = []
+        for slot in self.new_slots:
+            upload = self.cleaned_data.get(f"image_{slot}")
+            if not upload and slot in self.held:
+                upload = pending.open_file(self.held[slot])
+            if upload:
+                images.append((slot, upload, self.cleaned_data[f"alt_{slot}"]))
+        return images
+
+    def hold_images(self) -> list[str]:
+        """After an error: keep each readable new image for the next submission.
+
+        Returns the names of the files that could not be kept and must be attached again.
+        """
+        from proposals import pending
+
+        lost = []
+        for slot in self.new_slots:
+            upload = self.files.get(f"image_{slot}") if self.files else None
+            if upload is None:
+                continue
+            field_errors = self.errors.get(f"image_{slot}")
+            held = None if field_errors else pending.hold(upload, user=self.user)
+            if held is None:
+                lost.append(upload.name)
+                continue
+            self.held[slot] = held
+        # Keep the held tokens in the hidden inputs of the form as rendered again.
+        data = self.data.copy()
+        for slot, held in self.held.items():
+            data[f"held_{slot}"] = held["token"]
+        self.data = data
+        return lost
+
+    def discard_held(self) -> None:
+        from proposals import pending
+
+        for held in self.held.values():
+            pending.discard(held)
 
 
 class WithdrawForm(forms.Form):

@@ -164,6 +164,7 @@ def _proposal_form_page(request, *, cycle: Cycle, proposal: Proposal | None):
         cycle=cycle,
         is_draft=is_draft and action != "submit",
         existing_images=existing,
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -185,6 +186,7 @@ def _proposal_form_page(request, *, cycle: Cycle, proposal: Proposal | None):
         except ValidationError as error:
             _form_errors_from(form, error)
         else:
+            form.discard_held()
             if saved.status == ProposalStatus.SUBMITTED and is_draft:
                 messages.success(
                     request,
@@ -199,6 +201,8 @@ def _proposal_form_page(request, *, cycle: Cycle, proposal: Proposal | None):
             messages.success(request, _("Draft saved. Only you can see it until you submit it."))
             return redirect("proposals:edit", pk=saved.pk)
     status = 400 if request.method == "POST" else 200
+    # Browsers cannot refill file inputs: keep the images that were fine, name the others.
+    reattach = form.hold_images() if request.method == "POST" else []
     return render(
         request,
         "proposals/form.html",
@@ -207,8 +211,7 @@ def _proposal_form_page(request, *, cycle: Cycle, proposal: Proposal | None):
             "cycle": cycle,
             "proposal": proposal,
             "is_draft": is_draft,
-            # Browsers cannot refill file inputs: name the files to attach again.
-            "reattach": form.attached_names() if request.method == "POST" else [],
+            "reattach": reattach,
         },
         status=status,
     )

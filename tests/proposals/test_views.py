@@ -265,9 +265,11 @@ def test_given_a_complete_form_with_an_image_when_submitted_then_it_is_public(
     assert proposal.images.get().alt_text == "A drawing of a bench"
 
 
-def test_given_a_failed_submission_then_everything_typed_is_kept_and_images_named(
+def test_given_a_failed_submission_then_everything_typed_and_the_image_are_kept(
     client, ideas_cycle, author
 ):
+    import re
+
     client.force_login(author)
     url = reverse("proposals:create") + "?cycle=ideas-cycle"
     data = _post_data(summary="", image_1=image_upload("bench.jpg"), alt_1="A drawing of a bench")
@@ -278,8 +280,40 @@ def test_given_a_failed_submission_then_everything_typed_is_kept_and_images_name
     assert 'value="Benches on Hill Road"' in html
     assert "Three benches." in html
     assert 'value="A drawing of a bench"' in html
-    assert "Please attach these images again" in html and "bench.jpg" in html
+    assert "“bench.jpg” is kept from your last try" in html
     assert 'aria-invalid="true"' in html
+    token = re.search(r'name="held_1" value="([^"]+)"', html).group(1)
+
+    # The next try sends no file: the held image is used.
+    data = _post_data(held_1=token, alt_1="A drawing of a bench")
+    response = client.post(url, data)
+    proposal = Proposal.objects.get()
+    assert response.status_code == 302
+    assert proposal.images.get().alt_text == "A drawing of a bench"
+
+
+def test_given_a_held_image_of_someone_else_then_it_is_not_used(client, ideas_cycle, author):
+    from proposals import pending
+
+    other = make_user("other@example.org")
+    held = pending.hold(image_upload("theirs.jpg"), user=other)
+    client.force_login(author)
+    url = reverse("proposals:create") + "?cycle=ideas-cycle"
+    client.post(url, _post_data(held_1=held["token"], alt_1="Stolen"))
+    assert not ProposalImage.objects.exists()
+
+
+def test_given_an_unreadable_image_and_an_error_then_the_form_names_it_to_attach_again(
+    client, ideas_cycle, author
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(author)
+    url = reverse("proposals:create") + "?cycle=ideas-cycle"
+    fake = SimpleUploadedFile("notes.jpg", b"not an image", content_type="image/jpeg")
+    response = client.post(url, _post_data(summary="", image_1=fake, alt_1="x"))
+    html = response.content.decode()
+    assert "could not be kept" in html and "notes.jpg" in html
 
 
 def test_given_an_image_without_description_then_the_form_asks_for_it(client, ideas_cycle, author):
