@@ -40,6 +40,11 @@ import numpy as np
 
 from .mes import TOL, MESEngine, NearTie
 
+#: A range is certified only if it skips at least this many steps; after this many failed
+#: certificates in a row the next step is run.
+MIN_SPAN = 2
+MAX_FAILS = 2
+
 
 @dataclass
 class _Round:
@@ -564,7 +569,7 @@ def add1_indices(profile_budget: Fraction, n: int, engine: MESEngine) -> tuple[l
             span = target - k
             fails = 0
             start = k
-            while fails < 2 and k < k_max and target >= max(k + 1, k_next):
+            while fails < MAX_FAILS and k < k_max and target >= max(k + MIN_SPAN, k_next):
                 if search.certify_range(float(base + k), float(base + target)):
                     certified += 1
                     k = target

@@ -103,13 +103,6 @@ class MESEngine:
         assert out is not None
         return out
 
-    def certify(self, beta: Fraction, ref: MESOutcome) -> MESOutcome | None:
-        """Run MES at ``beta`` and return it only if it certifies ``ref`` (see ``mes_add1``)."""
-        try:
-            return self._run_float(float(beta), ref)
-        except NearTie:
-            return None
-
     # -- float engine ---------------------------------------------------------------------
 
     def _rho(self, j: int, b: np.ndarray) -> tuple[float, float, Fraction | None] | None:
@@ -156,7 +149,8 @@ class MESEngine:
         Certifying ``ref`` (computed at a lower beta) means: same selections, and in each
         round every other affordable project is dearer here than the selected one was in
         ``ref`` (or exactly as dear and after it in the tie order). Raises NearTie when
-        floats cannot decide.
+        floats cannot decide. (add1 now uses :mod:`ballots.tally.add1`; ``ref`` is kept for
+        checks by hand.)
         """
         m = len(self.profile.ids)
         b = np.full(len(self.profile.groups), beta)
