@@ -297,6 +297,9 @@ def project_budget_line(project: Proposal) -> dict:
         "leverage": (inkind_same / cash).quantize(Decimal("0.001")) if cash else None,
         "leverage_basis": "verified" if verified else "pledged",
         "pledge_count": accepted.count(),
+        "pledges_delivered": accepted.filter(ledger_entries__decision__outcome=EntryStatus.VERIFIED)
+        .distinct()
+        .count(),
         "pending_pledges": Pledge.objects.filter(
             proposal=project, status=PledgeStatus.PENDING
         ).count(),

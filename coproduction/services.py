@@ -265,6 +265,14 @@ def ledger_entry_create(
         raise _field_error(
             "evidence", _("Attach a receipt or a photo of the materials."), "entry_needs_evidence"
         )
+    if pledge is None:
+        # What this person pledged to the project, so the budget line can tell pledges kept.
+        pledge = (
+            Pledge.objects.accepted()
+            .filter(proposal=project, pledger=contributor, kind=kind)
+            .order_by("created_at")
+            .first()
+        )
     # One person's entries are written one at a time, so the daily-hours flag sees them all.
     User.objects.select_for_update().filter(pk=contributor.pk).first()
     labour = kind in LABOUR_KINDS

@@ -307,3 +307,22 @@ def test_a_declined_contributor_is_told_why(
         services.ledger_entry_decide(entry=entry, by=finance, verify=False, reason="Wrong day")
     assert mail.outbox[-1].to == [resident.email]
     assert "Wrong day" in mail.outbox[-1].body
+
+
+def test_an_entry_is_linked_to_the_contributors_pledge_and_counts_as_kept(
+    project, resident, finance
+):
+    from coproduction.models import Pledge
+    from coproduction.selectors import project_budget_line
+
+    pledge = Pledge.objects.create(
+        proposal=project, pledger=resident, kind="general", hours=Decimal("10"),
+        status="accepted", value=Decimal("334.90"), currency="USD",
+    )  # fmt: skip
+    entry = log(project, resident)
+    assert entry.pledge == pledge
+    assert project_budget_line(project)["pledges_delivered"] == 0
+
+    services.ledger_entry_decide(entry=entry, by=finance, verify=True)
+
+    assert project_budget_line(project)["pledges_delivered"] == 1
