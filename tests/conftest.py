@@ -8,12 +8,27 @@ from django.core.cache import cache
 from tests.factories import make_cycle, make_user, staff_login
 
 
+def clear_this_runs_cache() -> None:
+    """Delete this test run's cache keys only.
+
+    `cache.clear()` would FLUSHDB the whole Redis database: the Celery queues and any other
+    run's keys (a `make run` or another test run on the same Redis) with it.
+    """
+    from django.conf import settings
+
+    client = cache._cache.get_client(write=True)
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache (rate limits, used TOTP codes)."""
-    cache.clear()
+    clear_this_runs_cache()
     yield
-    cache.clear()
+    clear_this_runs_cache()
 
 
 @pytest.fixture(autouse=True)
