@@ -149,6 +149,8 @@ class PledgeForm(forms.Form):
 
     def __init__(self, *args, currency: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("skill", "is_own_profession"):
+            self.fields[name].widget.attrs["data-kind-only"] = "skilled"
         if currency:
             self.fields["estimated_value"].label = _("Estimated value (%(currency)s)") % {
                 "currency": currency
@@ -250,6 +252,9 @@ class LedgerEntryForm(forms.Form):
 
     def __init__(self, *args, currency: str = "", contributors=None, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("skill", "is_own_profession"):
+            self.fields[name].widget.attrs["data-kind-only"] = "skilled"
+        self.fields["evidence"].widget.attrs["data-kind-only"] = "materials equipment space"
         if currency:
             self.fields["fair_value"].label = _("Fair value (%(currency)s)") % {
                 "currency": currency

@@ -41,6 +41,9 @@ def test_a_resident_pledges_staff_accept_and_the_proposal_shows_it(page, sign_in
     page.goto(reverse("coproduction:pledge_create", kwargs={"pk": proposal.pk}))
     axe_check(page)
     page.get_by_label("General labour (hours)").check()
+    # Only the fields of the kind chosen are shown (progressive enhancement).
+    assert page.locator('fieldset[data-kinds="materials equipment space"]').is_hidden()
+    assert page.get_by_label("Skill", exact=True).is_hidden()
     page.get_by_label("Hours", exact=True).fill("6")
     page.get_by_role("button", name="Pledge").click()
     page.wait_for_load_state()
