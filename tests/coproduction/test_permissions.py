@@ -238,3 +238,30 @@ def test_the_nav_link_and_staff_cards_follow_the_roles(client, world):
         assert 'href="/coproduction/">Coproduction</a>' in page, role
         for label, holders in cards.items():
             assert (label in page) == (role in holders), (role, label)
+
+
+def test_posts_from_roles_without_the_permission_change_nothing(client, world):
+    from coproduction.models import LedgerDecision, Pledge, ValuationRate
+
+    rate_fields = {
+        "kind": "general", "amount": "20", "currency": "EUR", "fringe_percent": "0",
+        "publisher": "X", "series": "Y", "data_year": "2024", "geography": "Z",
+        "source_url": "https://example.org/", "valid_from": "2024-01-01",
+    }  # fmt: skip
+    posts = [
+        ("pledge_decide", {"pk": world["pledge"].pk}, {"decision": "accept"}, PLEDGE_REVIEWERS),
+        ("entry_decide", {"pk": world["submitted"].pk}, {"decision": "verify"}, VERIFIERS),
+        ("rate_create", {}, rate_fields, FINANCE),
+    ]
+    rates = ValuationRate.objects.count()
+    for name, kwargs, data, allowed in posts:
+        for role in ROLES:
+            if role in allowed:
+                continue
+            response = client_for(client, role, world).post(
+                reverse(f"coproduction:{name}", kwargs=kwargs), data
+            )
+            expect(response, role, allowed)
+    assert Pledge.objects.get(pk=world["pledge"].pk).status == "pending"
+    assert not LedgerDecision.objects.filter(entry=world["submitted"]).exists()
+    assert ValuationRate.objects.count() == rates
