@@ -97,7 +97,7 @@ class Add1Search:
 
     # -- one project's price, with its slope in beta --------------------------------------
 
-    def _price(self, j: int, b: np.ndarray, s: np.ndarray, floor: float = 0.0) -> tuple:
+    def _price(self, j: int, b: np.ndarray, s: np.ndarray | None, floor: float = 0.0) -> tuple:
         """Return (rho, err, slope, poor mask or None, n_poor), or (None, total, slope).
 
         ``floor`` is a known lower bound of the price: the poor/rich fixpoint starts there
@@ -110,7 +110,7 @@ class Add1Search:
         c = eng.c[j]
         total = float(w @ bb)
         if total < c * (1 - TOL):
-            return None, total, float(w @ s.take(idx))
+            return None, total, (float(w @ s.take(idx)) if s is not None else 0.0)
         if total <= c * (1 + TOL):
             raise NearTie
         if self.approval:
@@ -139,12 +139,12 @@ class Add1Search:
                 raise NearTie
             rho = (c - s_poor) / d_rich
         slope = 0.0
-        if w_poor is not None:
+        if w_poor is not None and s is not None:
             slope = -float(w_poor @ s.take(eng.sup[j])) / d_rich
         return rho, TOL * (c + s_poor) / d_rich, slope, poor, n_poor
 
     def _price_approval(
-        self, j: int, bb: np.ndarray, w: np.ndarray, c: float, s: np.ndarray, floor: float
+        self, j: int, bb: np.ndarray, w: np.ndarray, c: float, s: np.ndarray | None, floor: float
     ) -> tuple:
         """``_price`` for approval ballots (utility = cost): in payments ``x = rho * cost``."""
         total_w = self.wsum[j]
@@ -170,7 +170,7 @@ class Add1Search:
             x = (c - s_poor) / w_rich
         d_rich = c * w_rich
         slope = 0.0
-        if w_poor is not None:
+        if w_poor is not None and s is not None:
             slope = -float(w_poor @ s.take(self.engine.sup[j])) / d_rich
         return x / c, TOL * (c + s_poor) / d_rich, slope, poor, n_poor
 
@@ -337,25 +337,25 @@ class Add1Search:
         s = np.ones(self.n_groups)
         for r in rounds[:t0]:
             self._pay(b, s, r.chosen, r.rho + r.rho_q * (beta1 - r.beta), r.rho_q, r.poor)
-        lo1, lo2 = b, b + s * span
+        lo1, lo2 = b, b + s * span  # s >= 0: budgets only grow with beta
         up1, up2 = lo1.copy(), lo2.copy()
         up_s = s
-        zero = np.zeros(self.n_groups)
         rank = self.rank
         elb = self.elb
         remaining = list(rounds[t0].remaining)
         tangent: dict[int, tuple[float, float]] = {}  # lower lines: (value at beta2, slope)
         try:
-            for r in rounds[t0:]:
+            for t, r in enumerate(rounds[t0:], start=t0):
                 p = r.chosen
                 if p >= 0:
-                    at1 = self._price(p, lo1, zero)
-                    at2 = self._price(p, lo2, zero)
+                    first = t == t0  # lower and upper budgets are still the same
+                    at1 = self._price(p, lo1, None)
+                    at2 = self._price(p, lo2, up_s if first else None)
                     if at1[0] is None or at2[0] is None:
                         return False
                     c1, c2 = at1[0] + at1[1], at2[0] + at2[1]
                     p_flat = at1[4] == 0 and at2[4] == 0  # price cost / utility throughout
-                    low = self._price(p, up2, up_s)
+                    low = at2 if first else self._price(p, up2, up_s)
                     if low[0] is None:
                         return False
                     t_q = low[2]
@@ -381,11 +381,9 @@ class Add1Search:
                             continue
                     got = self._price(j, up2, up_s)
                     if got[0] is None:
-                        # Out at beta2 under the upper budgets; out on the range if also at
-                        # beta1 (the total is affine in beta).
-                        if float(eng.w[j] @ up1.take(eng.sup[j])) < eng.c[j] * (1 - TOL):
-                            continue
-                        return False
+                        # Out at beta2 under the upper budgets, so on the whole range: the
+                        # upper budgets never exceed their value at beta2.
+                        continue
                     if p < 0:
                         return False
                     line = (got[0] - got[1], got[2])
@@ -405,8 +403,10 @@ class Add1Search:
                 lo1[idx] = np.where(use_h, h1, 0.0)
                 lo2[idx] = np.where(use_h, h2, 0.0)
                 # Upper budgets: max(0, up - tangent * u) is convex, below its chord.
-                g1 = np.maximum(up1.take(idx) - t1 * u, 0.0)
                 g2 = np.maximum(up2.take(idx) - t2 * u, 0.0)
+                # True budgets only grow with beta (same choices), so capping the bound at
+                # beta1 by the one at beta2 keeps it an upper bound, and non-decreasing.
+                g1 = np.minimum(np.maximum(up1.take(idx) - t1 * u, 0.0), g2)
                 up1[idx] = g1
                 up2[idx] = g2
                 up_s[idx] = (g2 - g1) / span
