@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
-from ballots.tally import Ballot, Election, Project
+from ballots.tally import Ballot, Election, Project, parse_pabulib
+from ballots.tally.add1 import Add1Search
 from ballots.tally.mes import MESEngine, mes_add1_indices
 
 
@@ -57,3 +59,21 @@ def test_add1_search_same_as_stepping_cumulative(seed: int) -> None:
     """Given varied cumulative elections, the search returns the step-by-step outcome."""
     election = varied_election(500 + seed, "cumulative")
     assert mes_add1_indices(election.profile) == stepping(election)
+
+
+def test_certified_ranges_hold() -> None:
+    """Given a real election, every range the search certifies has one outcome throughout."""
+    election = parse_pabulib(Path("/work/shared/data/pabulib/Poland_Swiecie_2023.pb"))
+    profile = election.profile
+    engine = MESEngine(profile)
+    search = Add1Search(engine)
+    base = Fraction(profile.budget) / profile.num_voters
+    checked = 0
+    for k in (0, 30, 60, 90, 120):
+        out = search.run_from(0, float(base + k))
+        for span in (2, 6, 25):
+            if search.certify_range(float(base + k), float(base + k + span)):
+                checked += 1
+                for i in range(k + 1, k + span + 1):
+                    assert engine.run(base + i).selected == out
+    assert checked
