@@ -10,7 +10,7 @@ from celery import shared_task
 ENQUEUE_OPTIONS: dict[str, Any] = {}
 
 
-@shared_task(acks_late=True, task_reject_on_worker_lost=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def count_district(*, cycle_id: int, district_id: int) -> str:
     """Count one district (idempotent: the same rows are filled in again)."""
     from ballots.counting.services import count_run

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 
 from ballots.models import Ballot, BallotChoice, CensusEntry, TallyRun, TallyStatus
@@ -84,45 +84,76 @@ def district_budget(cycle: Cycle, district: District) -> Decimal | None:
 
 
 def grouped_ballots(
-    cycle: Cycle, district: District, vote_type: str
+    cycle: Cycle,
+    district: District,
+    vote_type: str,
+    project_ids: list[int],
+    *,
+    use_bitmask: bool = True,
 ) -> list[tuple[list[int], list[int] | None, int]]:
     """Distinct ballots counting for ``district`` as ``(proposal ids, points, count)``.
 
     Every ballot counts, also one with no choice among this budget's projects (Equal
     Shares divides the budget by the number of voters). A district counts the ballots of
-    its residents; the city-wide district counts every ballot of the cycle. Ids are in
-    rank order for ranked ballots and ascending otherwise.
+    its residents; the city-wide district counts every ballot of the cycle. Only choices
+    of ``project_ids`` (the budget's projects) are read; ids are in rank order for ranked
+    ballots and ascending otherwise (``project_ids`` must be ascending).
     """
     ballot = Ballot._meta.db_table
     choice = BallotChoice._meta.db_table
-    proposal = Proposal._meta.db_table
-    order = "c.rank, c.proposal_id" if vote_type == "ordinal" else "c.proposal_id"
     ballot_filter = "b.cycle_id = %s"
-    params: list = [cycle.pk, district.pk, cycle.pk]
+    filter_params: list = [cycle.pk]
     if not district.is_citywide:
         ballot_filter += " AND b.district_id = %s"
-        params.append(district.pk)
-    sql = f"""
-        WITH chosen AS (
-            SELECT c.ballot_id,
-                   array_agg(c.proposal_id ORDER BY {order}) AS ids,
-                   array_agg(c.points ORDER BY {order}) AS points
-            FROM {choice} c
-            JOIN {ballot} cb ON cb.id = c.ballot_id
-            JOIN {proposal} p ON p.id = c.proposal_id
-            WHERE cb.cycle_id = %s AND p.district_id = %s
-            GROUP BY c.ballot_id
-        )
-        SELECT chosen.ids, chosen.points, count(*)
-        FROM {ballot} b LEFT JOIN chosen ON chosen.ballot_id = b.id
-        WHERE {ballot_filter}
-        GROUP BY chosen.ids, chosen.points
-        ORDER BY count(*) DESC, chosen.ids
-    """  # noqa: S608  (table names come from the models; values are parameters)
-    with connection.cursor() as cursor:
+        filter_params.append(district.pk)
+    # The projects belong to the cycle, so their choices need no join to the ballots; a
+    # choice on a ballot outside the district drops out of the LEFT JOIN.
+    bitmask = use_bitmask and vote_type == "approval" and len(project_ids) <= 63
+    if bitmask:
+        # Approval ballots as a 63-bit set of project positions: hashing integers is
+        # cheaper than sorting every ballot's choices into an array.
+        sql = f"""
+            WITH chosen AS (
+                SELECT c.ballot_id, bit_or(1::bigint << (u.idx::int - 1)) AS bits
+                FROM {choice} c
+                JOIN unnest(%s::int[]) WITH ORDINALITY AS u(pid, idx) ON u.pid = c.proposal_id
+                GROUP BY c.ballot_id
+            )
+            SELECT coalesce(chosen.bits, 0), count(*)
+            FROM {ballot} b LEFT JOIN chosen ON chosen.ballot_id = b.id
+            WHERE {ballot_filter}
+            GROUP BY 1
+        """  # noqa: S608  (table names come from the models; values are parameters)
+    else:
+        order = "c.rank, c.proposal_id" if vote_type == "ordinal" else "c.proposal_id"
+        sql = f"""
+            WITH chosen AS (
+                SELECT c.ballot_id,
+                       array_agg(c.proposal_id ORDER BY {order}) AS ids,
+                       array_agg(c.points ORDER BY {order}) AS points
+                FROM {choice} c
+                WHERE c.proposal_id = ANY(%s)
+                GROUP BY c.ballot_id
+            )
+            SELECT chosen.ids, chosen.points, count(*)
+            FROM {ballot} b LEFT JOIN chosen ON chosen.ballot_id = b.id
+            WHERE {ballot_filter}
+            GROUP BY chosen.ids, chosen.points
+        """  # noqa: S608  (table names come from the models; values are parameters)
+    params = [list(project_ids), *filter_params]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Sorting and hashing 250,000 ballots' choices fits in memory instead of on disk.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        # Parallel workers would each build the whole per-ballot hash table again.
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    if bitmask:
+        rows = [
+            ([pk for i, pk in enumerate(project_ids) if bits >> i & 1], None, n) for bits, n in rows
+        ]
     cumulative = vote_type == "cumulative"
+    rows.sort(key=lambda row: (-row[2], row[0] or []))
     return [(ids or [], (points or []) if cumulative else None, n) for ids, points, n in rows]
 
 
@@ -135,13 +166,11 @@ def election_for(cycle: Cycle, district: District) -> Election:
     budget = district_budget(cycle, district)
     if budget is None:
         raise ValueError(f"{district} has no budget in {cycle}")
-    projects = [
-        Project(str(p.pk), Fraction(p.official_cost), p.title)
-        for p in district_projects(cycle, district)
-    ]
+    proposals = district_projects(cycle, district)
+    projects = [Project(str(p.pk), Fraction(p.official_cost), p.title) for p in proposals]
     known = {p.id for p in projects}
     ballots = []
-    for ids, points, n in grouped_ballots(cycle, district, vote_type):
+    for ids, points, n in grouped_ballots(cycle, district, vote_type, [p.pk for p in proposals]):
         # A choice of a project no longer on the ballot (withdrawn after voting) is dropped.
         pairs = [(str(i), p) for i, p in zip(ids, points or [1] * len(ids), strict=False)]
         pairs = [(i, p) for i, p in pairs if i in known]

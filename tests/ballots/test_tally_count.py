@@ -75,6 +75,17 @@ def test_given_ballots_when_read_for_the_citywide_budget_then_every_ballot_of_th
     )
 
 
+def test_the_bitmask_and_the_array_readings_of_approval_ballots_agree(counted_cycle, old_town):
+    project_ids = [p.pk for p in selectors.district_projects(counted_cycle, old_town)]
+    args = (counted_cycle, old_town, "approval", project_ids)
+
+    fast = selectors.grouped_ballots(*args)
+    general = selectors.grouped_ballots(*args, use_bitmask=False)
+
+    assert fast == general
+    assert sum(n for _ids, _points, n in fast) == 11
+
+
 def test_given_grouped_ballots_then_the_hash_matches_the_ballots_one_by_one(
     counted_cycle, old_town
 ):
@@ -321,3 +332,8 @@ def test_satisfied_voters_counts_ballots_with_a_funded_choice():
         [TallyBallot(("1",), None, 3), TallyBallot(("2",), None, 2), TallyBallot((), None, 1)],
     )
     assert selectors.satisfied_voters(election, ["1"]) == 3
+
+
+def test_the_count_task_is_acknowledged_late_and_requeued_if_its_worker_dies():
+    assert count_district.acks_late is True
+    assert count_district.reject_on_worker_lost is True
