@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -41,11 +40,14 @@ def test_parse_matches_meta_and_round_trips(name: str) -> None:
     assert ballot_hash(again) == ballot_hash(election)
 
 
-def test_parse_is_fast() -> None:
-    """The biggest file (Łódź, 3.7 MB) parses well under a second (two on a busy CI box)."""
-    start = time.perf_counter()
-    parse_pabulib(DATA / "Poland_Lodz_2022.pb")
-    assert time.perf_counter() - start < 2.0
+def test_biggest_file_parses_whole() -> None:
+    """Łódź 2022 (3.7 MB) reads to its 160 projects and 90,494 voters.
+
+    Its parse time is measured in bench/tally_bench.py, not here.
+    """
+    election = parse_pabulib(DATA / "Poland_Lodz_2022.pb")
+    assert len(election.projects) == 160
+    assert sum(ballot.weight for ballot in election.ballots) == 90_494
 
 
 def test_ordinal_and_cumulative_ballots_keep_order_and_points() -> None:
