@@ -113,7 +113,7 @@ def prepare(ballots: int, projects: int, rule: str, seed: int = 2026):
         cursor.execute(f"ANALYZE {Ballot._meta.db_table}")
         cursor.execute(f"ANALYZE {BallotChoice._meta.db_table}")
     print(
-        f"inserted {ballots:,} ballots and {choices:,} choices with COPY "
+        f"generated {ballots:,} ballots and inserted them and {choices:,} choices with COPY "
         f"in {time.perf_counter() - start:.1f} s"
     )
     return cycle, district
@@ -190,7 +190,11 @@ def run_through_worker(cycle, district) -> float:
             time.sleep(0.05)
             if time.perf_counter() - start > 120:
                 raise RuntimeError("the worker did not finish within 120 s")
-        return time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        run = TallyRun.objects.get(cycle=cycle, is_official=True)
+        inside = (run.finished_at - run.started_at).total_seconds()
+        print(f"  inside the worker (started → finished): {inside:.2f} s")
+        return elapsed
     finally:
         worker.terminate()
         worker.wait(timeout=30)
