@@ -26,7 +26,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from coproduction.finance import selectors
-from coproduction.selectors import ledger_rows
 from pbudget.models import Cycle
 
 CENT = Decimal("0.01")
@@ -117,16 +116,19 @@ def pseudonym(user_id: int, cycle_id: int) -> str:
 
 def _cell(value) -> str:
     """A CSV cell: empty for None, true/false, Decimals to the cent, ISO dates."""
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
+    if kind is Decimal:
         return str(value.quantize(CENT))
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, int):
-        return str(value)
     return neutralise(str(value))
 
 
@@ -146,8 +148,13 @@ def _write_table(stream, columns, rows: Iterable[dict]) -> int:
 
 def ledger_export_rows(cycle: Cycle) -> Iterable[dict]:
     """The ledger of ``cycle`` as export rows, contributor pseudonymised, in id order."""
-    for row in ledger_rows(cycle):
-        row["contributor"] = pseudonym(row.pop("contributor_id"), cycle.pk)
+    names: dict[int, str] = {}  # one HMAC per contributor, not per row
+    for row in selectors.ledger_rows(cycle):
+        contributor = row.pop("contributor_id")
+        name = names.get(contributor)
+        if name is None:
+            name = names[contributor] = pseudonym(contributor, cycle.pk)
+        row["contributor"] = name
         row["flags"] = " ".join(row["flags"])
         yield row
 

