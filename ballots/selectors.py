@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -46,27 +46,23 @@ def ballot_sections(cycle: Cycle, district: District) -> list[BallotSection]:
     """The sections of ``district``'s ballot: its own projects, then the city-wide ones.
 
     Only budgets of the cycle with at least one project on the ballot make a section.
+    One query: each project carries its district's budget (``ballot_budget``).
     """
-    budgets = {
-        b.district_id: b
-        for b in DistrictBudget.objects.filter(cycle=cycle).select_related("district")
-    }
+    budget = DistrictBudget.objects.filter(cycle=cycle, district=OuterRef("district_id"))
     projects = (
         Proposal.objects.on_ballot(cycle, district)
         .select_related("district")
+        .annotate(ballot_budget=Subquery(budget.values("amount")[:1]))
+        .filter(ballot_budget__isnull=False)
         .order_by("title", "pk")
     )
     grouped: dict[int, list[Proposal]] = defaultdict(list)
     for project in projects:
         grouped[project.district_id].append(project)
-    sections = []
-    for district_id, items in grouped.items():
-        budget = budgets.get(district_id)
-        if budget is None:
-            continue
-        sections.append(
-            BallotSection(district=budget.district, budget=budget.amount, projects=items)
-        )
+    sections = [
+        BallotSection(district=items[0].district, budget=items[0].ballot_budget, projects=items)
+        for items in grouped.values()
+    ]
     sections.sort(key=lambda section: (section.district.is_citywide, section.district.position))
     return sections
 

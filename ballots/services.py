@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -430,14 +430,69 @@ class CastResult:
     replaced: bool
 
 
+# The voter-roll row of (voter, cycle), written if missing and locked either way, in one
+# statement; RETURNING tells a paper vote apart and gives the district voted in.
+_ROLL_UPSERT = """
+    INSERT INTO {roll} (voter_id, cycle_id, district_id, channel, voted_at)
+    VALUES (%s, %s, %s, %s, %s)
+    ON CONFLICT (voter_id, cycle_id) DO UPDATE SET channel = {roll}.channel
+    RETURNING channel, district_id
+"""
+
+# An online ballot and its choices, removed in one statement (BallotChoice is the only
+# table that points at Ballot; tests/ballots/test_casting_performance.py checks it).
+_BALLOT_DELETE = """
+    WITH old AS (DELETE FROM {ballot} WHERE cycle_id = %s AND link = %s RETURNING id),
+    gone AS (DELETE FROM {choice} WHERE ballot_id IN (SELECT id FROM old))
+    SELECT count(*) FROM old
+"""
+
+
+def _roll_lock(entry: CensusEntry, cycle: Cycle) -> tuple[str, int]:
+    """Write (or find) and lock the voter-roll row; return its channel and district id."""
+    sql = _ROLL_UPSERT.format(roll=connection.ops.quote_name(VoterRoll._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [entry.pk, cycle.pk, entry.district_id, Channel.ONLINE.value, timezone.now()]
+        )
+        channel, district_id = cursor.fetchone()
+    return channel, district_id
+
+
+def _ballot_remove(cycle: Cycle, link: str) -> bool:
+    """Delete the online ballot with ``link`` and its choices; whether there was one."""
+    quote = connection.ops.quote_name
+    sql = _BALLOT_DELETE.format(
+        ballot=quote(Ballot._meta.db_table), choice=quote(BallotChoice._meta.db_table)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [cycle.pk, link])
+        (count,) = cursor.fetchone()
+    return count > 0
+
+
 @transaction.atomic
-def ballot_cast(*, user: User, cycle: Cycle, values: dict[int, int]) -> CastResult:
+def ballot_cast(
+    *,
+    user: User,
+    cycle: Cycle,
+    values: dict[int, int],
+    entry: CensusEntry | None = None,
+    sections: list[BallotSection] | None = None,
+) -> CastResult:
     """Cast (or replace) ``user``'s online ballot in ``cycle``; return the receipt code.
+
+    A caller that has just read the voter's census entry and ballot sections (the ballot
+    page) passes them in so they are not read twice; they must be ``user``'s entry and
+    the sections of its district.
 
     Serialised per voter by the voter-roll row, which is locked for the transaction; the
     unique (cycle, link) constraint keeps one ballot per voter even without the lock.
     """
-    entry = CensusEntry.objects.filter(claimed_by=user).select_related("district").first()
+    if entry is None:
+        entry = CensusEntry.objects.filter(claimed_by=user).select_related("district").first()
+    elif entry.claimed_by_id != user.pk:
+        raise ValueError("entry is not the census entry of user")
     if entry is None:
         raise ValidationError(_("Verify your residency before you vote."), code="not_verified")
     _require_voting_open(cycle)
@@ -447,38 +502,32 @@ def ballot_cast(*, user: User, cycle: Cycle, values: dict[int, int]) -> CastResu
             % {"age": cycle.minimum_age},
             code="too_young",
         )
-    sections = ballot_sections(cycle, entry.district)
+    if sections is None:
+        sections = ballot_sections(cycle, entry.district)
+    elif any(
+        not section.district.is_citywide and section.district.pk != entry.district_id
+        for section in sections
+    ):
+        raise ValueError("sections are not those of the voter's district")
     ballot_validate(cycle=cycle, sections=sections, values=values)
-    VoterRoll.objects.bulk_create(
-        [
-            VoterRoll(
-                voter=entry,
-                cycle=cycle,
-                district=entry.district,
-                channel=Channel.ONLINE,
-                voted_at=timezone.now(),
-            )
-        ],
-        ignore_conflicts=True,
-    )
-    roll = VoterRoll.objects.select_for_update().get(voter=entry, cycle=cycle)
-    if roll.channel == Channel.PAPER:
+    channel, district_id = _roll_lock(entry, cycle)
+    if channel == Channel.PAPER:
         raise ValidationError(
             _("You have voted in person; your paper ballot counts, so you cannot vote online."),
             code="voted_on_paper",
         )
     link = ballot_link(entry.pk, cycle.pk)
-    replaced, _deleted = Ballot.objects.filter(cycle=cycle, link=link).delete()
+    replaced = _ballot_remove(cycle, link)
     code = new_receipt_code()
     ballot = Ballot.objects.create(
         cycle=cycle,
-        district=roll.district,
+        district_id=district_id,
         channel=Channel.ONLINE,
         link=link,
         receipt_hash=receipt_hash(code),
     )
     BallotChoice.objects.bulk_create(_choice_rows(cycle, ballot, values))
-    return CastResult(receipt_code=code, replaced=bool(replaced))
+    return CastResult(receipt_code=code, replaced=replaced)
 
 
 def voter_status(entry: CensusEntry | None, cycle: Cycle) -> VoterRoll | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -35,12 +36,17 @@ from ballots.models import (
     Channel,
     ConflictStatus,
 )
+from ballots.predicates import is_voting_open
 from pbudget import registry
 from pbudget.mfa import MFA_OK, mfa_redirect, mfa_status, staff_page
 from pbudget.models import Cycle, Phase, VotingMethod
+from pbudget.predicates import is_verified_email
 
 MARK_SALT = "ballots.booth-mark"
 MARK_MAX_AGE = 15 * 60
+RECEIPT_COOKIE = "pb_receipt"
+RECEIPT_SALT = "ballots.receipt"
+RECEIPT_MAX_AGE = 15 * 60
 
 
 def _messages_of(error: ValidationError) -> list[str]:
@@ -152,9 +158,34 @@ def verify(request):
     )
 
 
+def _may_cast(user, cycle: Cycle) -> bool:
+    """``ballots.cast_ballot`` for a user whose census entry is already in hand.
+
+    The rule is ``is_verified_email & is_verified_resident & is_voting_open``; the caller
+    has read the entry, so the resident check (a query) is not run twice.
+    tests/ballots/test_casting_performance.py checks this agrees with the rule.
+    """
+    return is_voting_open(user, cycle) and is_verified_email(user)
+
+
+def _closed(request, context: dict, entry, cycle: Cycle, **extra):
+    """The ballot is not for this person now (phase, e-mail, age or a paper vote): 403."""
+    context = {**context, "roll": services.voter_status(entry, cycle), **extra}
+    return render(request, "ballots/ballot_closed.html", context, status=403)
+
+
+def _receipt_cookie_path(cycle: Cycle) -> str:
+    return reverse("ballots:receipt", kwargs={"slug": cycle.slug})
+
+
 @never_cache
 def ballot(request, slug: str):
-    """The ballot of the signed-in resident's district in ``cycle``; POST casts it."""
+    """The ballot of the signed-in resident's district in ``cycle``; POST casts it.
+
+    Casting (POST with any action but "check") is the hot path of a vote: it reads the
+    user, the cycle, the census entry, the e-mail check and the ballot sections once
+    each, and hands the entry and sections to ``ballot_cast``.
+    """
     cycle = _published_cycle(request, slug)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -162,24 +193,25 @@ def ballot(request, slug: str):
     if entry is None:
         messages.info(request, _("Verify your residency first; then you can vote."))
         return redirect(f"{reverse('ballots:verify')}?next={request.path}")
-    phase = cycle.phase
-    roll = services.voter_status(entry, cycle)
-    context = {"cycle": cycle, "entry": entry, "roll": roll, "phase": phase}
-    if not request.user.has_perm("ballots.cast_ballot", cycle):
+    context = {"cycle": cycle, "entry": entry, "phase": cycle.phase}
+    if not _may_cast(request.user, cycle):
         # Verified, but voting is not open (or the e-mail is not confirmed).
-        return render(request, "ballots/ballot_closed.html", context, status=403)
+        return _closed(request, context, entry, cycle)
     if not services.is_old_enough(entry, cycle):
-        context["too_young"] = True
-        return render(request, "ballots/ballot_closed.html", context, status=403)
-    if roll is not None and roll.channel == Channel.PAPER:
-        return render(request, "ballots/ballot_closed.html", context, status=403)
+        return _closed(request, context, entry, cycle, too_young=True)
+    casting = request.method == "POST" and request.POST.get("action") != "check"
+    roll = None
+    if not casting:
+        roll = services.voter_status(entry, cycle)
+        if roll is not None and roll.channel == Channel.PAPER:
+            return _closed(request, context, entry, cycle)
     sections = selectors.ballot_sections(cycle, entry.district)
     values: dict[int, int] = {}
     errors: list[str] = []
     status = 200
     if request.method == "POST":
         values, errors = parse_ballot(cycle, sections, request.POST)
-        if not errors and request.POST.get("action") == "check":
+        if not errors and not casting:
             try:
                 services.ballot_validate(cycle=cycle, sections=sections, values=values)
             except ValidationError as error:
@@ -189,29 +221,70 @@ def ballot(request, slug: str):
                 messages.info(request, _("Your choices follow the rules. Cast the ballot to vote."))
         elif not errors:
             try:
-                result = services.ballot_cast(user=request.user, cycle=cycle, values=values)
+                result = services.ballot_cast(
+                    user=request.user, cycle=cycle, values=values, entry=entry, sections=sections
+                )
             except ValidationError as error:
+                if getattr(error, "code", None) == "voted_on_paper":
+                    return _closed(request, context, entry, cycle)
                 errors = _messages_of(error)
             else:
-                request.session[f"ballot-receipt-{cycle.pk}"] = {
-                    "code": result.receipt_code,
-                    "replaced": result.replaced,
-                }
-                return redirect("ballots:receipt", slug=cycle.slug)
+                return _receipt_redirect(request, cycle, result)
         if errors:
             status = 400
+    if casting:
+        roll = services.voter_status(entry, cycle)
+        if roll is not None and roll.channel == Channel.PAPER:
+            return _closed(request, context, entry, cycle)
+    context["roll"] = roll
     context.update(_ballot_context(cycle, sections, values))
     context["errors"] = errors
     return render(request, "ballots/ballot.html", context, status=status)
 
 
+def _receipt_redirect(request, cycle: Cycle, result: services.CastResult):
+    """Redirect to the receipt page, carrying the code in a short-lived signed cookie.
+
+    The code travels only to the voter's browser and is never stored on the server: in
+    the session it would sit next to the user id, and its hash is on the ballot.
+    """
+    response = redirect("ballots:receipt", slug=cycle.slug)
+    payload = {
+        "user": request.user.pk,
+        "cycle": cycle.pk,
+        "code": result.receipt_code,
+        "replaced": result.replaced,
+    }
+    response.set_cookie(
+        RECEIPT_COOKIE,
+        signing.dumps(payload, salt=RECEIPT_SALT),
+        max_age=RECEIPT_MAX_AGE,
+        path=_receipt_cookie_path(cycle),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 @never_cache
 @login_required
 def receipt(request, slug: str):
-    """The receipt code of the ballot just cast: shown once, then gone from the session."""
+    """The receipt code of the ballot just cast: shown once, then the cookie is gone."""
     cycle = _published_cycle(request, slug)
-    shown = request.session.pop(f"ballot-receipt-{cycle.pk}", None)
-    return render(request, "ballots/receipt.html", {"cycle": cycle, "receipt": shown})
+    shown = None
+    raw = request.COOKIES.get(RECEIPT_COOKIE)
+    if raw:
+        try:
+            data = signing.loads(raw, salt=RECEIPT_SALT, max_age=RECEIPT_MAX_AGE)
+        except signing.BadSignature:
+            data = {}
+        if data.get("user") == request.user.pk and data.get("cycle") == cycle.pk:
+            shown = {"code": data["code"], "replaced": data["replaced"]}
+    response = render(request, "ballots/receipt.html", {"cycle": cycle, "receipt": shown})
+    if raw is not None:
+        response.delete_cookie(RECEIPT_COOKIE, path=_receipt_cookie_path(cycle), samesite="Lax")
+    return response
 
 
 def receipts(request, slug: str):
