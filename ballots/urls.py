@@ -48,6 +48,7 @@ urlpatterns += [
     path("count/", counting.count_home, name="count_home"),
     path("count/import/", counting.count_import, name="count_import"),
     path("count/<slug:slug>/", counting.count_cycle, name="count_cycle"),
+    path("count/<slug:slug>/start/", counting.count_start_all, name="count_start_all"),
     path("count/<slug:slug>/<slug:district>/", counting.count_detail, name="count_detail"),
     path(
         "count/<slug:slug>/<slug:district>/progress/",

@@ -15,7 +15,14 @@ from fractions import Fraction
 from django.db import connection, transaction
 from django.db.models import Count
 
-from ballots.models import Ballot, BallotChoice, CensusEntry, TallyRun, TallyStatus
+from ballots.models import (
+    Ballot,
+    BallotChoice,
+    CensusEntry,
+    ImportedElection,
+    TallyRun,
+    TallyStatus,
+)
 from ballots.tally import Ballot as TallyBallot
 from ballots.tally import Election, Project
 from pbudget.models import Cycle, District, DistrictBudget, TallyRule, VotingMethod
@@ -327,7 +334,12 @@ def rule_comparison(run: TallyRun) -> dict | None:
 
 
 def turnout_of(run: TallyRun) -> dict:
-    """Ballots counted for the district, and the census it came from when there is one."""
+    """Ballots counted for the district, and the census it came from when there is one.
+
+    An election imported from a file has no census here: only its ballots are shown.
+    """
+    if ImportedElection.objects.filter(cycle_id=run.cycle_id).exists():
+        return {"voters": run.num_voters, "eligible": 0, "share": None}
     census = CensusEntry.objects.all()
     if not run.district.is_citywide:
         census = census.filter(district=run.district)

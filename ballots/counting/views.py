@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ballots.counting import selectors, services
@@ -156,6 +157,35 @@ def count_start(request, slug: str, district: str):
     else:
         messages.success(request, _("The count has started."))
     return redirect("ballots:count_detail", slug=cycle.slug, district=district_obj.slug)
+
+
+@require_POST
+@staff_page("ballots.run_count")
+def count_start_all(request, slug: str):
+    """Start the count of every district of the cycle that is not published yet."""
+    cycle = get_object_or_404(Cycle, slug=slug)
+    started = 0
+    for row in selectors.count_districts(cycle):
+        if row["run"] is not None and row["run"].is_published:
+            continue
+        try:
+            services.count_start(cycle=cycle, district=row["district"], user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            started += 1
+    if started:
+        messages.success(
+            request,
+            ngettext(
+                "The count of %(n)d district has started.",
+                "The count of %(n)d districts has started.",
+                started,
+            )
+            % {"n": started},
+        )
+    return redirect("ballots:count_cycle", slug=cycle.slug)
 
 
 @require_POST

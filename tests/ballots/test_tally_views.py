@@ -164,6 +164,23 @@ def test_starting_the_count_needs_an_administrator_and_a_closed_vote(
 
 
 @pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("phase", ["voting", "results"])
+def test_counting_every_district_needs_an_administrator_and_a_closed_vote(
+    client, role, phase, django_capture_on_commit_callbacks
+):
+    cycle = _cycle(phase)
+    _as(client, role)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("ballots:count_start_all", args=[cycle.slug]))
+
+    _expect_staff(response, role, ok=302)
+    runs = TallyRun.objects.filter(cycle=cycle, is_official=True, status=TallyStatus.DONE)
+    expected = 2 if role == roles.ADMINISTRATOR and phase == "results" else 0
+    assert runs.count() == expected  # Old Town and city-wide
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_publishing_needs_an_administrator(client, role):
     cycle = _cycle("results")
     services.count_run(cycle_id=cycle.pk, district_id=District.objects.get(slug="old-town").pk)
@@ -241,3 +258,21 @@ def test_a_bad_upload_shows_the_problem_keeps_the_slug_and_imports_nothing(clien
     assert "This is not a Pabulib file pbudget can read" in html
     assert 'value="my-import"' in html
     assert Cycle.objects.count() == cycles
+
+
+def test_an_imported_election_shows_its_ballots_without_census_or_receipts(client):
+    cycle = services.pabulib_import(
+        text=ASSEN.read_text(encoding="utf-8"), file_name=ASSEN.name, slug="assen", user=None
+    )
+    district = cycle.budgets.get().district
+    run = services.count_run(cycle_id=cycle.pk, district_id=district.pk)
+    services.results_publish(run=run, user=None)
+
+    html = client.get(
+        reverse("ballots:results_detail", args=[cycle.slug, district.slug])
+    ).content.decode()
+
+    assert "imported from the open data file Netherlands_Assen_2024.pb" in html
+    assert "on the census" not in html
+    assert reverse("ballots:receipts", args=[cycle.slug]) not in html
+    assert "PopUp Podium" in html
