@@ -167,12 +167,26 @@ def count_run(*, cycle_id: int, district_id: int) -> TallyRun | None:
                 results[other] = tally(election, other)
         _progress(run.pk, 90)
     except (ValueError, TypeError, ArithmeticError) as error:
-        TallyRun.objects.filter(pk=run.pk).update(
-            status=TallyStatus.FAILED, error_message=str(error), finished_at=timezone.now()
-        )
+        # The rule cannot count these ballots: running it again would not help.
+        _fail(run.pk, str(error))
         run.refresh_from_db()
         return run
-    return _store(cycle=cycle, district=district, official=rule, election=election, results=results)
+    except Exception as error:
+        _fail(run.pk, _("Unexpected error: %(error)s") % {"error": error})
+        raise
+    try:
+        return _store(
+            cycle=cycle, district=district, official=rule, election=election, results=results
+        )
+    except Exception as error:
+        _fail(run.pk, _("Unexpected error: %(error)s") % {"error": error})
+        raise
+
+
+def _fail(run_id: int, message: str) -> None:
+    TallyRun.objects.filter(pk=run_id, published_at__isnull=True).update(
+        status=TallyStatus.FAILED, error_message=message, finished_at=timezone.now()
+    )
 
 
 @transaction.atomic

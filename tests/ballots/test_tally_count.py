@@ -337,3 +337,19 @@ def test_satisfied_voters_counts_ballots_with_a_funded_choice():
 def test_the_count_task_is_acknowledged_late_and_requeued_if_its_worker_dies():
     assert count_district.acks_late is True
     assert count_district.reject_on_worker_lost is True
+
+
+def test_an_unexpected_error_marks_the_run_failed_and_is_raised(
+    counted_cycle, old_town, monkeypatch
+):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(selectors, "election_for", broken)
+
+    with pytest.raises(RuntimeError):
+        services.count_run(cycle_id=counted_cycle.pk, district_id=old_town.pk)
+
+    run = TallyRun.objects.get(cycle=counted_cycle, district=old_town, is_official=True)
+    assert run.status == TallyStatus.FAILED
+    assert "database went away" in run.error_message
