@@ -276,3 +276,19 @@ def test_an_imported_election_shows_its_ballots_without_census_or_receipts(clien
     assert "on the census" not in html
     assert reverse("ballots:receipts", args=[cycle.slug]) not in html
     assert "PopUp Podium" in html
+
+
+@pytest.mark.parametrize("role", roles.STAFF_ROLES)
+def test_the_count_card_is_on_the_staff_page_of_administrators_only(client, role):
+    _as(client, role)
+    response = client.get(reverse("staff_home"))
+    assert response.status_code == 200
+    has_card = reverse("ballots:count_home") in response.content.decode()
+    assert has_card == (role == roles.ADMINISTRATOR)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_everyone_has_the_results_link_in_the_navigation(client, role):
+    _as(client, role)
+    html = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("ballots:results_index")}"' in html
