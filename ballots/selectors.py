@@ -52,7 +52,8 @@ def ballot_sections(cycle: Cycle, district: District) -> list[BallotSection]:
     projects = (
         Proposal.objects.on_ballot(cycle, district)
         .select_related("district")
-        .annotate(ballot_budget=Subquery(budget.values("amount")[:1]))
+        .defer("description", "description_html")  # long, and not on the ballot
+        .annotate(ballot_budget=Subquery(budget.order_by().values("amount")[:1]))
         .filter(ballot_budget__isnull=False)
         .order_by("title", "pk")
     )
