@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(acks_late=True, task_reject_on_worker_lost=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_census_import(*, census_import_id: int) -> str:
     """Import a census file (idempotent: a finished import is not run again)."""
     from ballots.services import census_import_run

@@ -36,6 +36,7 @@ from ballots.models import (
 from ballots.tally import TALLY_VERSION, Election, format_amount, parse_pabulib_string, tally
 from pbudget.models import Cycle, District, DistrictBudget, TallyRule, User, VotingMethod
 from proposals.models import BALLOT_STATUSES, Proposal, ProposalStatus
+from proposals.services import proposal_status_change
 
 #: A queued or running count older than this may be started again (its worker is gone).
 STALE_AFTER = timedelta(minutes=15)
@@ -262,9 +263,18 @@ def results_publish(*, run: TallyRun, user: User | None) -> TallyRun:
     on_ballot = Proposal.objects.filter(
         cycle=run.cycle, district=run.district, status__in=BALLOT_STATUSES
     )
-    winners = [int(pk) for pk in run.winners]
-    on_ballot.filter(pk__in=winners).update(status=ProposalStatus.SELECTED)
-    on_ballot.exclude(pk__in=winners).update(status=ProposalStatus.NOT_SELECTED)
+    winners = {int(pk) for pk in run.winners}
+    # Through the proposals service, so each project's history records the result and
+    # its followers are told (a district has tens of projects, not thousands).
+    for proposal in on_ballot.order_by("pk"):
+        outcome = ProposalStatus.SELECTED if proposal.pk in winners else ProposalStatus.NOT_SELECTED
+        if proposal.status != outcome:
+            proposal_status_change(
+                proposal=proposal,
+                to_status=outcome,
+                actor=user,
+                note=_("Result of the count (%(rule)s).") % {"rule": run.rule},
+            )
     run.published_at = timezone.now()
     run.published_by = user
     run.save(update_fields=["published_at", "published_by"])

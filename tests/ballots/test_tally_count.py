@@ -227,6 +227,10 @@ def test_when_published_then_winners_are_funded_and_the_others_not(counted_cycle
     assert statuses["Tram stop"] == statuses["Library hours"] == ProposalStatus.FEASIBLE
     run.refresh_from_db()
     assert run.published_by == admin and run.published_at is not None
+    # Each project's public history records the result of the count.
+    bike_lane = counted_cycle.proposals.get(title="Bike lane")
+    event = bike_lane.events.order_by("-pk").first()
+    assert (event.to_status, event.actor) == (ProposalStatus.SELECTED, admin)
 
 
 def test_given_published_results_then_they_are_not_counted_or_published_again(
