@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from coproduction.finance import formats, selectors, services
 from coproduction.finance.forms import BudgetCodingForm, ExportForm
@@ -130,6 +130,7 @@ def export_status(request, pk: int):
     return render(request, "coproduction/finance/export.html", context)
 
 
+@require_GET  # a HEAD (a link preview) must not use up the one download
 @staff_page(PERM)
 def export_download(request, token: str):
     try:

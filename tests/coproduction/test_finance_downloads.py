@@ -222,3 +222,13 @@ def test_the_export_runs_on_a_real_worker_with_progress(client, celery_worker, s
     response = client.get(reverse("coproduction:finance_download", args=[job.token]))
     assert response.status_code == 200
     assert _body(response)[:2] == b"PK"
+
+
+def test_a_head_request_does_not_use_up_the_link(client, world):
+    job = services.export_request(user=world["finance"], cycle=world["cycle"], fmt="csv")
+    services.export_run(job_id=job.pk)
+    staff_login(client, world["finance"])
+    link = reverse("coproduction:finance_download", args=[job.token])
+
+    assert client.head(link).status_code == 405
+    assert client.get(link).status_code == 200
