@@ -40,6 +40,8 @@ import numpy as np
 
 from .mes import TOL, MESEngine, NearTie
 
+_add_reduce = np.add.reduce
+
 #: A range is certified only if it skips at least this many steps; after this many failed
 #: certificates in a row the next step is run.
 MIN_SPAN = 2
@@ -79,6 +81,7 @@ class Add1Search:
         self.n_groups = len(profile.groups)
         self.cands = list(engine.cands)
         self.rank = engine.rank
+        self.rank_l = [int(x) for x in engine.rank]
         self.elb = np.zeros(self.m)
         for j in self.cands:
             self.elb[j] = engine.c[j] / engine.d[j]
@@ -90,6 +93,9 @@ class Add1Search:
             self.pos[j] = i
         self.inv_u = [1.0 / u for u in engine.u]
         self.approval = engine.approval
+        # Utilities: a scalar (the cost, the same float as every entry of ``engine.u[j]``)
+        # for approval ballots, which saves a pass over the supporters; else the array.
+        self.uu: list = [engine.c[j] if engine.approval else engine.u[j] for j in range(self.m)]
         self.wsum = [float(w.sum()) for w in engine.w]
         self.rounds: list[_Round] = []
         self.runs = 0
@@ -98,7 +104,9 @@ class Add1Search:
     # -- one project's price, with its slope in beta --------------------------------------
 
     def _price(self, j: int, b: np.ndarray, s: np.ndarray | None, floor: float = 0.0) -> tuple:
-        """Return (rho, err, slope, poor mask or None, n_poor), or (None, total, slope).
+        """Return (rho, err, slope, poor, n_poor), or (None, total, slope).
+
+        ``poor`` is None or the positions (in ``engine.sup[j]``) of the poor supporters.
 
         ``floor`` is a known lower bound of the price: the poor/rich fixpoint starts there
         (every supporter who cannot pay it is poor), which saves passes.
@@ -108,13 +116,13 @@ class Add1Search:
         bb = b.take(idx)
         w = eng.w[j]
         c = eng.c[j]
-        total = float(w @ bb)
+        total = float(w.dot(bb))
         if total < c * (1 - TOL):
             return None, total, (float(w @ s.take(idx)) if s is not None else 0.0)
         if total <= c * (1 + TOL):
             raise NearTie
         if self.approval:
-            return self._price_approval(j, bb, w, c, s, floor)
+            return self._price_approval(j, idx, bb, w, c, s, floor)
         u = eng.u[j]
         ratio = bb * self.inv_u[j]
         d = eng.d[j]
@@ -140,11 +148,20 @@ class Add1Search:
             rho = (c - s_poor) / d_rich
         slope = 0.0
         if w_poor is not None and s is not None:
-            slope = -float(w_poor @ s.take(eng.sup[j])) / d_rich
+            slope = -float(w_poor @ s.take(idx)) / d_rich
+        if poor is not None:
+            poor = np.flatnonzero(poor)
         return rho, TOL * (c + s_poor) / d_rich, slope, poor, n_poor
 
     def _price_approval(
-        self, j: int, bb: np.ndarray, w: np.ndarray, c: float, s: np.ndarray | None, floor: float
+        self,
+        j: int,
+        idx: np.ndarray,
+        bb: np.ndarray,
+        w: np.ndarray,
+        c: float,
+        s: np.ndarray | None,
+        floor: float,
     ) -> tuple:
         """``_price`` for approval ballots (utility = cost): in payments ``x = rho * cost``."""
         total_w = self.wsum[j]
@@ -152,27 +169,26 @@ class Add1Search:
         s_poor = 0.0
         w_rich = total_w
         n_poor = 0
-        poor = None
-        w_poor = None
+        pos = w_poor = None
+        # Few NumPy calls per pass: most price computations are short (a few thousand
+        # supporters), so the calls' overhead counts as much as the passes.
         while True:
-            mask = bb < x
-            k = int(np.count_nonzero(mask))
+            new = (bb < x).nonzero()[0]
+            k = len(new)
             if k <= n_poor:
                 break
-            n_poor = k
-            poor = mask
-            # Multiplying by the mask is much faster than boolean indexing.
-            w_poor = w * mask
-            s_poor = float(w_poor @ bb)
-            w_rich = total_w - float(w_poor.sum())
+            n_poor, pos = k, new
+            w_poor = w.take(pos)
+            s_poor = float(w_poor.dot(bb.take(pos)))
+            w_rich = total_w - float(_add_reduce(w_poor))
             if w_rich <= 0:
                 raise NearTie
             x = (c - s_poor) / w_rich
         d_rich = c * w_rich
         slope = 0.0
         if w_poor is not None and s is not None:
-            slope = -float(w_poor @ s.take(self.engine.sup[j])) / d_rich
-        return x / c, TOL * (c + s_poor) / d_rich, slope, poor, n_poor
+            slope = -float(w_poor.dot(s.take(idx.take(pos)))) / d_rich
+        return x / c, TOL * (c + s_poor) / d_rich, slope, pos, n_poor
 
     # -- running rounds -------------------------------------------------------------------
 
@@ -185,6 +201,7 @@ class Add1Search:
         eng = self.engine
         m = self.m
         rank = self.rank
+        rank_l = self.rank_l
         elb = self.elb
         self.runs += 1
         if not self.rounds:
@@ -229,7 +246,8 @@ class Add1Search:
             # Lower bounds at beta: the lines, or cost / total utility.
             lbv = np.maximum(val + q * (beta - ref), elb)
             lbe = err + TOL * np.abs(q) * np.abs(beta - ref)
-            remaining.sort(key=lambda j: (lbv[j], rank[j]))
+            lbl = lbv.tolist()  # Python floats sort much faster than NumPy scalars
+            remaining.sort(key=lambda j: (lbl[j], rank_l[j]))
             best = -1
             best_rho = best_err = math.inf
             keep = []
@@ -298,17 +316,20 @@ class Add1Search:
         self, b: np.ndarray, s: np.ndarray, j: int, rho: float, q: float, poor: np.ndarray | None
     ) -> None:
         """Buy project j at price rho (slope q): update the budgets and their slopes."""
-        eng = self.engine
-        idx = eng.sup[j]
-        u = eng.u[j]
-        newb = b.take(idx) - rho * u
-        news = s.take(idx) - q * u
-        if poor is not None:
-            newb = np.where(poor, 0.0, newb)
-            news = np.where(poor, 0.0, news)
+        idx = self.engine.sup[j]
+        u = self.uu[j]
+        newb = b.take(idx)
+        newb -= rho * u
+        news = s.take(idx)
+        news -= q * u
         np.maximum(newb, 0.0, out=newb)
-        b[idx] = newb
-        s[idx] = news
+        b.put(idx, newb)
+        s.put(idx, news)
+        if poor is not None:
+            # The poor supporters (positions in idx) pay all they have.
+            pidx = idx.take(poor)
+            b.put(pidx, 0.0)
+            s.put(pidx, 0.0)
 
     def certify_range(self, beta1: float, beta2: float) -> bool:
         """Return True if the current rounds' outcome provably holds on [beta1, beta2].
@@ -395,7 +416,7 @@ class Add1Search:
                 if p < 0:
                     return True
                 idx = eng.sup[p]
-                u = eng.u[p]
+                u = self.uu[p]
                 # Lower budgets: max(0, lo - chord * u) is at least the line h, and 0.
                 h1 = lo1.take(idx) - c1 * u
                 h2 = lo2.take(idx) - c2 * u
@@ -471,12 +492,11 @@ class Add1Search:
         # ones stay rich: their budget grows at least as fast as beta, prices only fall).
         hi_part = math.inf
         if poor is not None and partition:
-            idx = eng.sup[best]
-            u = eng.u[best][poor]
-            gap = r_val * u - b[idx][poor]  # > 0
-            closing = s[idx][poor] - r_q * u  # >= 0
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dist = np.where(closing > 0, gap / closing, math.inf)
+            pidx = eng.sup[best].take(poor)
+            u = self.uu[best] if self.approval else eng.u[best].take(poor)
+            gap = r_val * u - b.take(pidx)  # > 0
+            closing = s.take(pidx) - r_q * u  # >= 0
+            dist = np.divide(gap, closing, out=np.full(len(gap), math.inf), where=closing > 0)
             if len(dist):
                 hi_part = beta + float(dist.min()) * (1 - 1e-7)
         hi = self._crossing(beta, best, remaining, lines, n_poor, hi)
@@ -512,10 +532,9 @@ class Add1Search:
         lv = val[rem] + q[rem] * (beta - ref[rem])
         diff0 = lv - lbe[rem] - r_val - r_err
         dsl = q[rem] - r_q - TOL * (np.abs(q[rem]) + abs(r_q))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dist = np.where(dsl < 0, diff0 / -dsl, math.inf)
-        dist = np.where(diff0 <= 0, 0.0, dist)
-        for i in np.flatnonzero(dist == 0.0).tolist():
+        dist = np.divide(diff0, -dsl, out=np.full(len(rem), math.inf), where=dsl < 0)
+        dist[diff0 <= 0] = 0.0
+        for i in (dist == 0.0).nonzero()[0].tolist():
             j = int(rem[i])
             if eng.is_clone(j, best) and self.rank[j] > self.rank[best]:
                 dist[i] = math.inf
