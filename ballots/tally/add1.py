@@ -103,13 +103,21 @@ class Add1Search:
 
     # -- one project's price, with its slope in beta --------------------------------------
 
-    def _price(self, j: int, b: np.ndarray, s: np.ndarray | None, floor: float = 0.0) -> tuple:
+    def _price(
+        self,
+        j: int,
+        b: np.ndarray,
+        s: np.ndarray | None,
+        floor: float = 0.0,
+        out_slope: bool = True,
+    ) -> tuple:
         """Return (rho, err, slope, poor, n_poor), or (None, total, slope).
 
         ``poor`` is None or the positions (in ``engine.sup[j]``) of the poor supporters.
 
         ``floor`` is a known lower bound of the price: the poor/rich fixpoint starts there
-        (every supporter who cannot pay it is poor), which saves passes.
+        (every supporter who cannot pay it is poor), which saves passes. With ``out_slope``
+        False, the slope of an unaffordable project's total is not worked out (0.0).
         """
         eng = self.engine
         idx = eng.sup[j]
@@ -118,7 +126,7 @@ class Add1Search:
         c = eng.c[j]
         total = float(w.dot(bb))
         if total < c * (1 - TOL):
-            return None, total, (float(w @ s.take(idx)) if s is not None else 0.0)
+            return None, total, (float(w @ s.take(idx)) if s is not None and out_slope else 0.0)
         if total <= c * (1 + TOL):
             raise NearTie
         if self.approval:
@@ -370,15 +378,23 @@ class Add1Search:
                 p = r.chosen
                 if p >= 0:
                     first = t == t0  # lower and upper budgets are still the same
+                    if first:
+                        at2 = low = self._price(p, lo2, up_s)
+                    else:
+                        # Known lower bounds start the poor/rich fixpoints (fewer passes):
+                        # upper budgets only fall from round to round, so an earlier
+                        # price under them is below this one; and lo2 <= up2, so the
+                        # price under up2 is below the one under lo2.
+                        line = tangent.get(p)
+                        low = self._price(p, up2, up_s, line[0] if line is not None else 0.0)
+                        if low[0] is None:
+                            return False
+                        at2 = self._price(p, lo2, None, low[0] - low[1])
                     at1 = self._price(p, lo1, None)
-                    at2 = self._price(p, lo2, up_s if first else None)
                     if at1[0] is None or at2[0] is None:
                         return False
                     c1, c2 = at1[0] + at1[1], at2[0] + at2[1]
                     p_flat = at1[4] == 0 and at2[4] == 0  # price cost / utility throughout
-                    low = at2 if first else self._price(p, up2, up_s)
-                    if low[0] is None:
-                        return False
                     t_q = low[2]
                     t2 = low[0] - low[1]
                     t1 = t2 - t_q * span - TOL * abs(t_q) * span
@@ -400,7 +416,9 @@ class Add1Search:
                         if eng.is_clone(j, p) and rank[j] > rank[p]:
                             keep.append(j)
                             continue
-                    got = self._price(j, up2, up_s)
+                    line = tangent.get(j)
+                    floor = line[0] if line is not None else 0.0
+                    got = self._price(j, up2, up_s, floor, out_slope=False)
                     if got[0] is None:
                         # Out at beta2 under the upper budgets, so on the whole range: the
                         # upper budgets never exceed their value at beta2.
@@ -424,7 +442,9 @@ class Add1Search:
                 lo1[idx] = np.where(use_h, h1, 0.0)
                 lo2[idx] = np.where(use_h, h2, 0.0)
                 # Upper budgets: max(0, up - tangent * u) is convex, below its chord.
-                g2 = np.maximum(up2.take(idx) - t2 * u, 0.0)
+                # (A price is never negative: with t2 clamped at 0 the upper budgets never
+                # rise from one round to the next, which the price floors above rely on.)
+                g2 = np.maximum(up2.take(idx) - max(t2, 0.0) * u, 0.0)
                 # True budgets only grow with beta (same choices), so capping the bound at
                 # beta1 by the one at beta2 keeps it an upper bound, and non-decreasing.
                 g1 = np.minimum(np.maximum(up1.take(idx) - t1 * u, 0.0), g2)

@@ -85,14 +85,18 @@ class MESEngine:
         #: The price of a project when no supporter is poor; a lower bound on its price.
         self.exact_lb = {j: Fraction(profile.costs[j]) / self.total_u[j] for j in self.cands}
 
-        self._clone_key = {
-            j: (profile.costs[j], self.sup[j].tobytes(), profile.scores[j].tobytes())
+        # Projects with the same cost and supporters (and points) share a clone class.
+        keys: dict[tuple, int] = {}
+        self._clone_id = {
+            j: keys.setdefault(
+                (profile.costs[j], self.sup[j].tobytes(), profile.scores[j].tobytes()), len(keys)
+            )
             for j in self.cands
         }
 
     def is_clone(self, a: int, b: int) -> bool:
         """Return True if projects a and b have the same cost and the same supporters."""
-        return self._clone_key[a] == self._clone_key[b]
+        return self._clone_id[a] == self._clone_id[b]
 
     def run(self, beta: Fraction, budget: Fraction | None = None) -> MESOutcome:
         """Run MES with ``beta`` per voter; exact, falling back to rationals on near ties."""
