@@ -6,6 +6,7 @@ import random
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ballots.tally import Ballot, Election, Project, parse_pabulib
@@ -77,3 +78,47 @@ def test_certified_ranges_hold() -> None:
                 for i in range(k + 1, k + span + 1):
                     assert engine.run(base + i).selected == out
     assert checked
+
+
+@pytest.mark.parametrize("vote_type", ["approval", "cumulative"])
+def test_price_same_from_any_lower_floor(vote_type: str) -> None:
+    """Given random budgets, a project's price, slope and poor supporters do not depend on
+    the lower bound the poor/rich fixpoint starts from (the range certificates pass one)."""
+    rng = np.random.default_rng(7)
+    for seed in range(10):
+        election = varied_election(900 + seed, vote_type)
+        engine = MESEngine(election.profile)
+        search = Add1Search(engine)
+        g = len(election.profile.groups)
+        for _ in range(5):
+            b = rng.uniform(0, 2 * float(election.budget) / election.profile.num_voters, g)
+            b[rng.random(g) < 0.3] = 0.0
+            s = rng.uniform(0, 1, g)
+            for j in engine.cands:
+                plain = search._price(j, b, s)
+                if plain[0] is None:
+                    continue
+                poor = plain[3]
+                in_poor = set(poor.tolist()) if poor is not None else set()
+                bb = b[engine.sup[j]]
+                ratio = bb / engine.u[j]
+                assert in_poor == set(np.flatnonzero(ratio < plain[0]).tolist())
+                for floor in (0.5 * plain[0], plain[0] - plain[1]):
+                    got = search._price(j, b, s, floor)
+                    assert got[4] == plain[4]
+                    assert got[0] == pytest.approx(plain[0], rel=1e-12)
+                    assert got[2] == pytest.approx(plain[2], rel=1e-12, abs=1e-15)
+
+
+def test_clones_are_found() -> None:
+    """Given two projects with the same cost and supporters, they are clones; others not."""
+    projects = [Project("1", 100), Project("2", 100), Project("3", 100), Project("4", 90)]
+    ballots = [
+        Ballot(("1", "2", "4"), None, 2, "a"),
+        Ballot(("1", "2", "3", "4"), None, 1, "b"),
+        Ballot(("3",), None, 1, "c"),
+    ]
+    engine = MESEngine(Election(projects, Fraction(300), ballots, "approval").profile)
+    assert engine.is_clone(0, 1)
+    assert not engine.is_clone(0, 2)
+    assert not engine.is_clone(0, 3)
