@@ -7,14 +7,14 @@ http(s) and mailto URLs survive, no scripts, styles, event handlers or images.
 from __future__ import annotations
 
 import markdown as markdown_lib
-import nh3
+
+from proposals.markup import clean_html
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "a", "ul", "ol", "li", "blockquote", "code", "pre",
     "h3", "h4", "hr",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
-URL_SCHEMES = {"http", "https", "mailto"}
 
 
 def render_markdown(text: str) -> str:
@@ -23,10 +23,4 @@ def render_markdown(text: str) -> str:
     # (">" stays, for Markdown's block quotes).
     escaped = text.replace("<", "&lt;")
     html = markdown_lib.markdown(escaped, extensions=["sane_lists"], output_format="html")
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="nofollow ugc",
-    )
+    return clean_html(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)

@@ -26,10 +26,24 @@ def render_markdown(text: str) -> str:
     html = (
         html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")  # one h1 per page
     )
+    return clean_html(html)
+
+
+def clean_html(
+    html: str,
+    *,
+    tags: set[str] = ALLOWED_TAGS,
+    attributes: dict[str, set[str]] = ALLOWED_ATTRIBUTES,
+) -> str:
+    """Keep only ``tags`` and ``attributes``: the one sanitising policy of pbudget.
+
+    Only http(s) and mailto URLs survive; links get ``rel="nofollow ugc"``; comments,
+    scripts, styles and event handlers go. Discussions use it with fewer tags.
+    """
     return nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        tags=tags,
+        attributes=attributes,
         url_schemes=ALLOWED_SCHEMES,
         link_rel="nofollow ugc",
         strip_comments=True,
