@@ -22,7 +22,8 @@ from pabutools.tiebreaking import TieBreakingRule
 
 from ballots.tally import Election, id_key
 
-DATA = Path("/work/shared/data/pabulib")
+# ../shared beside the repository holds the Pabulib files.
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "pabulib"
 SMALL_FILES = [
     "Netherlands_Assen_2024.pb",
     "Poland_Swiecie_2023.pb",

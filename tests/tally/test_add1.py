@@ -64,7 +64,9 @@ def test_add1_search_same_as_stepping_cumulative(seed: int) -> None:
 
 def test_certified_ranges_hold() -> None:
     """Given a real election, every range the search certifies has one outcome throughout."""
-    election = parse_pabulib(Path("/work/shared/data/pabulib/Poland_Swiecie_2023.pb"))
+    election = parse_pabulib(
+        Path(__file__).resolve().parents[3] / "shared/data/pabulib/Poland_Swiecie_2023.pb"
+    )
     profile = election.profile
     engine = MESEngine(profile)
     search = Add1Search(engine)

@@ -17,7 +17,8 @@ from ballots.tally import (
     parse_pabulib_string,
 )
 
-DATA = Path("/work/shared/data/pabulib")
+# ../shared beside the repository holds the Pabulib files.
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "pabulib"
 FILES = sorted(p.name for p in DATA.glob("*.pb"))
 
 

@@ -15,7 +15,8 @@ from pabutools.rules import (
 
 from ballots.tally import parse_pabulib, tally
 
-DATA = Path("/work/shared/data/pabulib")
+# ../shared beside the repository holds the Pabulib files.
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "pabulib"
 SMALL = [
     "Netherlands_Assen_2024.pb",
     "Poland_Swiecie_2023.pb",
