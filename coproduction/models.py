@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from pbudget.models import District, currency_validator
+from pbudget.storage import private_storage
 from proposals.models import Proposal
 
 
@@ -404,7 +405,14 @@ class LedgerEntry(models.Model):
         _("fair value"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     currency = models.CharField(_("currency"), max_length=3, validators=[currency_validator])
-    evidence = models.FileField(_("evidence"), upload_to=evidence_path, blank=True, max_length=200)
+    # Evidence may show names and addresses: private storage, served only by a checked view.
+    evidence = models.FileField(
+        _("evidence"),
+        upload_to=evidence_path,
+        storage=private_storage,
+        blank=True,
+        max_length=200,
+    )
     pledge = models.ForeignKey(
         Pledge, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries"
     )

@@ -274,3 +274,7 @@ PBUDGET_EXPORT_LINK_HOURS = int(os.environ.get("PBUDGET_EXPORT_LINK_HOURS", "24"
 # seconds) after each step of a count, so a test can kill the worker in the middle.
 PBUDGET_COUNTRY = os.environ.get("PBUDGET_COUNTRY", "")
 PBUDGET_TALLY_TEST_DELAY = float(os.environ.get("PBUDGET_TALLY_TEST_DELAY", "0"))
+
+# Files only pbudget's own views may serve, after a permission check (e.g. receipts and
+# photos given as evidence of contributions). Never put this folder behind a public URL.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))

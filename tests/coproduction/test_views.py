@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -101,6 +103,12 @@ def test_a_contributor_logs_goods_with_a_photo_and_bad_files_are_refused(client,
     evidence = client.get(reverse("coproduction:entry_evidence", kwargs={"pk": entry.pk}))
     assert evidence.status_code == 200
     assert b"".join(evidence.streaming_content) == png_bytes()
+    # The file lives outside the public media folder and has no URL of its own.
+    stored = Path(settings.PRIVATE_MEDIA_ROOT) / entry.evidence.name
+    assert stored.is_file()
+    assert not (Path(settings.MEDIA_ROOT) / entry.evidence.name).exists()
+    with pytest.raises(ValueError, match="no URL"):
+        entry.evidence.url  # noqa: B018
 
 
 def test_a_coordinator_logs_on_behalf_of_a_pledger(client, project, neighbour):
