@@ -69,9 +69,6 @@ class _Round:
     rho_exact: Fraction | None = None
     rho_q: float = 0.0
     poor: np.ndarray | None = None
-    # Prices worked out at this round, by project: (rho, err, d_rich, poor groups, their
-    # weights, their budgets then). See ``Add1Search._raise_bounds``.
-    records: dict | None = None
 
 
 class Add1Search:
@@ -114,9 +111,7 @@ class Add1Search:
         floor: float = 0.0,
         out_slope: bool = True,
     ) -> tuple:
-        """Return (rho, err, slope, poor, n_poor, d_rich), or (None, total, slope).
-
-        ``d_rich`` is the total utility of the supporters who are not poor.
+        """Return (rho, err, slope, poor, n_poor), or (None, total, slope).
 
         ``poor`` is None or the positions (in ``engine.sup[j]``) of the poor supporters.
 
@@ -164,7 +159,7 @@ class Add1Search:
             slope = -float(w_poor @ s.take(idx)) / d_rich
         if poor is not None:
             poor = np.flatnonzero(poor)
-        return rho, TOL * (c + s_poor) / d_rich, slope, poor, n_poor, d_rich
+        return rho, TOL * (c + s_poor) / d_rich, slope, poor, n_poor
 
     def _price_approval(
         self,
@@ -201,7 +196,7 @@ class Add1Search:
         slope = 0.0
         if w_poor is not None and s is not None:
             slope = -float(w_poor.dot(s.take(idx.take(pos)))) / d_rich
-        return x / c, TOL * (c + s_poor) / d_rich, slope, pos, n_poor, d_rich
+        return x / c, TOL * (c + s_poor) / d_rich, slope, pos, n_poor
 
     # -- running rounds -------------------------------------------------------------------
 
@@ -221,7 +216,6 @@ class Add1Search:
             t0 = 0
         b = np.full(self.n_groups, beta)
         s = np.ones(self.n_groups)
-        old = self.rounds
         rounds = self.rounds[:t0]
         # The budgets at round t0: replay the earlier rounds' purchases at this beta.
         for r in rounds:
@@ -242,23 +236,13 @@ class Add1Search:
         # again there anyway: skip working out how far they hold.
         horizon = beta + 1.0
         broken = any(r.hi <= horizon for r in rounds)
-        # Once a round cannot hold to the next step and the predicted ends (``hi_cross``) are
-        # too close for ``add1_indices`` to try a range certificate, nothing of the later
-        # rounds but their choices and prices is used: such "dead" rounds prune with the
-        # prices of earlier runs (``_raise_bounds``) and skip working out their ends.
-        min_cross = min((r.hi_cross for r in rounds), default=math.inf)
-        dead_below = beta + MIN_SPAN - 0.5
         fresh = np.zeros(m, dtype=bool)
         exact: dict[int, Fraction] = {}
         poor_of: dict[int, tuple[np.ndarray | None, int]] = {}
-        # True while this run has made the same choices as the previous one (rounds < t).
-        match = True
         while True:
             self.rounds_run += 1
             rnd = _Round(beta, list(remaining), ref.copy(), val.copy(), q.copy(), err.copy())
             rounds.append(rnd)
-            records = rnd.records = {}
-            old_rec = old[t].records if match and t < len(old) else None
             # With ``cert``: the rounds of a run at a lower beta, whose outcome this run must
             # certify for every beta in between (see ``add1_indices``).
             if cert is not None and t < len(cert):
@@ -267,10 +251,6 @@ class Add1Search:
                 c_exact = cert[t].rho_exact
             else:
                 c_best, c_hi, c_exact = -1, -math.inf, None
-            dead = broken and cert is None and min_cross <= dead_below
-            if old_rec and dead:
-                self._raise_bounds(old_rec, b, fresh, beta, (ref, val, q, err))
-                records.update(old_rec)
             # Lower bounds at beta: the lines, or cost / total utility.
             lbv = np.maximum(val + q * (beta - ref), elb)
             lbe = err + TOL * np.abs(q) * np.abs(beta - ref)
@@ -289,12 +269,7 @@ class Add1Search:
                     if r[0] is None:
                         out_lines.append((r[1], r[2], eng.c[j]))
                         continue
-                    rho, e, slope, poor, n_poor, d_rich = r
-                    if poor is not None:
-                        gidx = eng.sup[j].take(poor)
-                        records[j] = (rho, e, d_rich, gidx, eng.w[j].take(poor), b.take(gidx))
-                    else:
-                        records.pop(j, None)
+                    rho, e, slope, poor, n_poor = r
                     ref[j], val[j], q[j], err[j] = beta, rho, slope, e
                     lbv[j], lbe[j] = rho, e
                     poor_of[j] = (poor, n_poor)
@@ -319,28 +294,23 @@ class Add1Search:
                             return None
                         if (ej, rank[j]) < (c_exact, rank[best]):
                             return None
-            if dead:
-                rnd.hi = rnd.hi_cross = beta
-            else:
-                rnd.hi, rnd.hi_cross = self._holds_until(
-                    beta,
-                    best,
-                    remaining,
-                    (ref, val, q, lbe),
-                    exact,
-                    out_lines,
-                    b,
-                    s,
-                    poor_of.get(best),
-                    partition=not broken,
-                )
+            rnd.hi, rnd.hi_cross = self._holds_until(
+                beta,
+                best,
+                remaining,
+                (ref, val, q, lbe),
+                exact,
+                out_lines,
+                b,
+                s,
+                poor_of.get(best),
+                partition=not broken,
+            )
             broken = rnd.hi <= horizon
-            min_cross = min(min_cross, rnd.hi_cross)
             if best < 0:
                 self.rounds = rounds
                 return selected
             rnd.chosen = best
-            match = match and t < len(old) and old[t].chosen == best
             rnd.rho, rnd.rho_err, rnd.rho_q = best_rho, best_err, q[best]
             rnd.rho_exact = exact.get(best)
             rnd.poor = poor_of[best][0]
@@ -349,42 +319,6 @@ class Add1Search:
             self._pay(b, s, best, best_rho, q[best], rnd.poor)
             fresh[eng.cos[best]] = False
             t += 1
-
-    @staticmethod
-    def _raise_bounds(
-        recs: dict,
-        b: np.ndarray,
-        fresh: np.ndarray,
-        beta: float,
-        lines: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    ) -> None:
-        """Raise the lower-bound lines of this round's prices with the prices worked out at
-        the same round of earlier runs.
-
-        Those runs made the same choices before this round at a lower beta. With the same
-        choices, every budget at a round only grows with beta (a purchase's price falls as
-        budgets grow, so ``max(0, b - rho * u)`` grows), so the supporters' sum
-        ``f(x) = sum w * min(b, x * u)`` grows by at most ``D``, the budget gained by the
-        supporters who were poor at the recorded price ``rho`` (the rich ones gain nothing
-        below ``rho``). f is concave with slope at least ``d_rich`` (the rich supporters'
-        utility) below ``rho``, and ``f(rho) = cost``, so the price now is at least
-        ``rho - D / d_rich``: a lower bound at this beta, for this round and the later ones
-        of this run. It becomes a flat line, wrong beyond this beta: use this only in "dead"
-        rounds, whose lines are not used beyond it (see ``run_from``).
-        """
-        ref, val, q, err = lines
-        for j, (rho, e, d_rich, gidx, wp, bp) in recs.items():
-            if fresh[j]:
-                continue
-            drop = float(wp.dot(b.take(gidx) - bp)) / d_rich
-            if drop < 0:
-                drop = 0.0
-            lo = rho - drop
-            lo_err = e + TOL * (abs(rho) + drop)
-            cur = val[j] + q[j] * (beta - ref[j])
-            cur_err = err[j] + TOL * abs(q[j]) * abs(beta - ref[j])
-            if lo - lo_err > cur - cur_err:
-                ref[j], val[j], q[j], err[j] = beta, lo, 0.0, lo_err
 
     def _pay(
         self, b: np.ndarray, s: np.ndarray, j: int, rho: float, q: float, poor: np.ndarray | None
@@ -397,12 +331,13 @@ class Add1Search:
         news = s.take(idx)
         news -= q * u
         np.maximum(newb, 0.0, out=newb)
-        if poor is not None:
-            # The poor supporters (positions in idx) pay all they have.
-            newb.put(poor, 0.0)
-            news.put(poor, 0.0)
         b.put(idx, newb)
         s.put(idx, news)
+        if poor is not None:
+            # The poor supporters (positions in idx) pay all they have.
+            pidx = idx.take(poor)
+            b.put(pidx, 0.0)
+            s.put(pidx, 0.0)
 
     def certify_range(self, beta1: float, beta2: float) -> bool:
         """Return True if the current rounds' outcome provably holds on [beta1, beta2].
