@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ballots import views
+from ballots.counting import views as counting
 
 app_name = "ballots"
 
@@ -31,12 +32,7 @@ urlpatterns = [
     path("turnout/<slug:slug>/", views.turnout, name="turnout"),
     path("receipts/<slug:slug>/", views.receipts, name="receipts"),
     path("receipts/<slug:slug>/hashes.txt", views.receipts_text, name="receipts_text"),
-]
-
-# The count and the results (ballots.counting).
-from ballots.counting import views as counting  # noqa: E402
-
-urlpatterns += [
+    # The count and the results (ballots.counting).
     path("results/", counting.results_index, name="results_index"),
     path("results/<slug:slug>/", counting.results_cycle, name="results_cycle"),
     path("results/<slug:slug>/<slug:district>/", counting.results_detail, name="results_detail"),
