@@ -14,6 +14,8 @@ from fractions import Fraction
 
 from django.db import connection, transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ballots.models import (
     Ballot,
@@ -45,7 +47,7 @@ RULES_FROM_PABULIB = {
     "equalshares/greedy": TallyRule.MES_ADD1_GREEDY,
     "phragmen": TallyRule.PHRAGMEN,
 }
-RULE_LABELS = {**dict(TallyRule.choices), "borda": "Borda count, then greedy"}
+RULE_LABELS = {**dict(TallyRule.choices), "borda": gettext_lazy("Borda count, then greedy")}
 
 
 def vote_type_of(cycle: Cycle) -> str:
@@ -63,11 +65,26 @@ def official_rule(cycle: Cycle) -> str:
 
 
 def comparison_rules(cycle: Cycle) -> list[str]:
-    """The rules shown side by side: greedy and an Equal Shares variant (none for ranked)."""
-    if cycle.voting_method == VotingMethod.RANKED:
-        return []
+    """The rules shown side by side: greedy and an Equal Shares variant.
+
+    Ranked cycles show Borda (their rule) first, then greedy and Equal Shares on the same
+    ballots read as approvals (:func:`comparison_election`): Equal Shares cannot count ranks,
+    and greedy by approvals shows what the ranks alone change.
+    """
     mes = cycle.tally_rule if cycle.tally_rule.startswith("mes") else TallyRule.MES_ADD1_GREEDY
-    return [TallyRule.GREEDY.value, str(mes)]
+    rules = [TallyRule.GREEDY.value, str(mes)]
+    if cycle.voting_method == VotingMethod.RANKED:
+        return ["borda", *rules]
+    return rules
+
+
+def comparison_election(election: Election) -> Election:
+    """The ballots the comparison rules count: ranked ballots read as approval ballots
+    (every ranked project, whatever its place, counts as one vote), others as they are."""
+    if election.vote_type != "ordinal":
+        return election
+    ballots = [TallyBallot(b.projects, None, b.weight, b.voter_id) for b in election.ballots]
+    return Election(election.projects, election.budget, ballots, "approval", election.meta)
 
 
 def district_projects(cycle: Cycle, district: District) -> list[Proposal]:
@@ -297,8 +314,22 @@ def votes_chart(rows: list[ProjectRow], *, width: int = 640, bar_height: int = 2
     }
 
 
+def _comparison_label(rule: str, *, ranked: bool) -> str:
+    """The column heading of ``rule``; on a ranked cycle, say when it counted approvals."""
+    label = str(RULE_LABELS.get(rule, rule))
+    if not ranked or rule == "borda":
+        return label
+    if rule == TallyRule.GREEDY:
+        return _("Greedy by approvals: most approvals first, while the money lasts")
+    return _("%(rule)s, on approvals") % {"rule": label}
+
+
 def rule_comparison(run: TallyRun) -> dict | None:
-    """Greedy and Equal Shares on the same ballots: winners, differences, satisfied voters."""
+    """The comparison rules on the same ballots: winners, differences, satisfied voters.
+
+    A project is "only here" when no other rule funds it. With three rules (ranked cycles),
+    a project the official rule does not fund is marked in the other columns as well.
+    """
     rules = comparison_rules(run.cycle)
     if len(rules) < 2:
         return None
@@ -310,18 +341,27 @@ def rule_comparison(run: TallyRun) -> dict | None:
     }
     if any(rule not in runs for rule in rules):
         return None
+    ranked = run.cycle.voting_method == VotingMethod.RANKED
     projects = {p.pk: p for p in district_projects(run.cycle, run.district)}
+    funded = {rule: set(runs[rule].winners) for rule in rules}
+    official = funded.get(run.rule, set())
     columns = []
-    sets = [set(runs[rule].winners) for rule in rules]
-    for rule, other in zip(rules, reversed(sets), strict=False):
+    for rule in rules:
         r = runs[rule]
+        elsewhere = set().union(*(funded[other] for other in rules if other != rule))
         columns.append(
             {
                 "rule": rule,
-                "label": RULE_LABELS.get(rule, rule),
+                "label": _comparison_label(rule, ranked=ranked),
                 "run": r,
                 "winners": [
-                    {"proposal": projects[int(pk)], "only_here": pk not in other}
+                    {
+                        "proposal": projects[int(pk)],
+                        "only_here": pk not in elsewhere,
+                        "not_official": (
+                            len(rules) > 2 and rule != run.rule and pk not in official
+                        ),
+                    }
                     for pk in r.winners
                     if int(pk) in projects
                 ],
@@ -330,7 +370,8 @@ def rule_comparison(run: TallyRun) -> dict | None:
                 ),
             }
         )
-    return {"columns": columns, "same": sets[0] == sets[1]}
+    same = all(funded[rule] == funded[rules[0]] for rule in rules)
+    return {"columns": columns, "same": same, "ranked": ranked}
 
 
 def turnout_of(run: TallyRun) -> dict:

@@ -163,9 +163,12 @@ def count_run(*, cycle_id: int, district_id: int) -> TallyRun | None:
         _progress(run.pk, 40)
         results = {rule: tally(election, rule)}
         _progress(run.pk, 60)
+        # Ranked ballots are read as approvals for the other rules (Equal Shares cannot
+        # count ranks); one reading serves every such rule.
+        compared = selectors.comparison_election(election)
         for other in selectors.comparison_rules(cycle):
             if other not in results:
-                results[other] = tally(election, other)
+                results[other] = tally(compared, other)
         _progress(run.pk, 90)
     except (ValueError, TypeError, ArithmeticError) as error:
         # The rule cannot count these ballots: running it again would not help.
@@ -192,7 +195,11 @@ def _fail(run_id: int, message: str) -> None:
 
 @transaction.atomic
 def _store(*, cycle: Cycle, district: District, official: str, election: Election, results):
-    """Write every run of the count in one transaction (upserts on cycle, district, rule)."""
+    """Write every run of the count in one transaction (upserts on cycle, district, rule).
+
+    Every run carries the hash of the ballots as cast, also a comparison run that read
+    ranked ballots as approvals: they are the same ballots.
+    """
     run = TallyRun.objects.select_for_update().get(
         cycle=cycle, district=district, rule=official, is_official=True
     )
@@ -210,7 +217,7 @@ def _store(*, cycle: Cycle, district: District, official: str, election: Electio
                 is_official=rule == official,
                 parameters=dict(result.options),
                 software_version=version,
-                ballot_hash=result.ballot_hash,
+                ballot_hash=results[official].ballot_hash,
                 num_voters=result.num_voters,
                 satisfied_voters=selectors.satisfied_voters(election, result.selected),
                 winners=list(result.selected),
