@@ -43,7 +43,23 @@ class BallotsConfig(AppConfig):
             )
         )
         registry.add_demo_loader(demo.load, order=40)
+        self._forget_sections_on_change()
 
         from ballots.counting.setup import ready as counting_ready
 
         counting_ready()
+
+    @staticmethod
+    def _forget_sections_on_change() -> None:
+        """Kept ballot sections (``selectors.ballot_sections_for_casting``) are dropped
+        whenever a project, budget, cycle or district is saved or deleted here."""
+        from django.db.models.signals import post_delete, post_save
+
+        from ballots.selectors import forget_casting_sections
+        from pbudget.models import Cycle, District, DistrictBudget
+        from proposals.models import Proposal
+
+        for model in (Proposal, DistrictBudget, Cycle, District):
+            uid = f"ballot-sections-{model.__name__}"
+            post_save.connect(forget_casting_sections, sender=model, dispatch_uid=f"{uid}-save")
+            post_delete.connect(forget_casting_sections, sender=model, dispatch_uid=f"{uid}-delete")

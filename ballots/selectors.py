@@ -18,18 +18,23 @@ come in a stable order (by ballot id, which is random and says nothing about who
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ballots.hashing import document_hash, normalise_postal_code
 from ballots.models import Ballot, BallotChoice, CensusEntry, Channel, VoterRoll
-from pbudget.models import Cycle, District, DistrictBudget, VotingMethod
+from pbudget import fastread
+from pbudget.models import Cycle, District, DistrictBudget, Phase, VotingMethod
 from proposals.models import Proposal
 
 
@@ -66,6 +71,73 @@ def ballot_sections(cycle: Cycle, district: District) -> list[BallotSection]:
     ]
     sections.sort(key=lambda section: (section.district.is_citywide, section.district.position))
     return sections
+
+
+# Sections of ballots being cast, kept in this process: {key: (expires, sections)}.
+_CASTING_SECTIONS: dict[tuple, tuple[float, list[BallotSection]]] = {}
+
+
+def ballot_sections_for_casting(cycle: Cycle, district: District) -> list[BallotSection]:
+    """``ballot_sections`` for a ballot being cast, kept in memory during the vote.
+
+    Once voting opens the project list, the costs and the budgets are frozen (reviews
+    happen in the review phase; budgets and limits refuse changes), so a cast need not
+    read them again: they are kept for ``PBUDGET_BALLOT_SECTIONS_SECONDS`` (0 turns this
+    off) per process. Saving a project, budget, cycle or district in this process
+    forgets them at once (``forget_casting_sections``). Outside the voting phase the
+    sections are always read.
+    """
+    seconds = settings.PBUDGET_BALLOT_SECTIONS_SECONDS
+    if seconds <= 0 or cycle.phase != Phase.VOTING:
+        return ballot_sections(cycle, district)
+    key = (cycle.pk, district.pk, cycle.voting_opens, cycle.voting_method)
+    now = time.monotonic()
+    kept = _CASTING_SECTIONS.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    sections = ballot_sections(cycle, district)
+    _CASTING_SECTIONS[key] = (now + seconds, sections)
+    return sections
+
+
+def forget_casting_sections(**_kwargs) -> None:
+    """Drop the kept sections (a signal receiver: a project, budget or cycle changed)."""
+    _CASTING_SECTIONS.clear()
+
+
+def census_entry_for_ballot(user) -> CensusEntry | None:
+    """The census entry the account has claimed, with its district and ``email_verified``.
+
+    The ballot page needs the entry, its district and whether the account has a confirmed
+    e-mail (``pbudget.predicates.is_verified_email``): one prepared query
+    (``pbudget.fastread``) reads the three on every cast.
+    """
+    if not user.is_authenticated:
+        return None
+    sql = _ENTRY_FOR_BALLOT.get("sql")
+    if sql is None:
+        table = lambda model: connection.ops.quote_name(model._meta.db_table)  # noqa: E731
+        # Only table and column names from the models go into the text; values are parameters.
+        sql = _ENTRY_FOR_BALLOT["sql"] = (
+            f"SELECT {fastread.columns(CensusEntry, 'e')}, {fastread.columns(District, 'd')}, "  # noqa: S608
+            f"EXISTS (SELECT 1 FROM {table(EmailAddress)} a "
+            "        WHERE a.user_id = e.claimed_by_id AND a.verified) "
+            f"FROM {table(CensusEntry)} e JOIN {table(District)} d ON d.id = e.district_id "
+            "WHERE e.claimed_by_id = %s LIMIT 1"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    size = fastread.width(CensusEntry)
+    entry = fastread.build(CensusEntry, "e", row[:size])
+    entry.district = fastread.build(District, "d", row[size:-1])
+    entry.email_verified = row[-1]
+    return entry
+
+
+_ENTRY_FOR_BALLOT: dict[str, str] = {}
 
 
 def census_lookup(

@@ -430,48 +430,27 @@ class CastResult:
     replaced: bool
 
 
-# The voter-roll row of (voter, cycle), written if missing and locked either way, in one
-# statement; RETURNING tells a paper vote apart and gives the district voted in.
-_ROLL_UPSERT = """
-    INSERT INTO {roll} (voter_id, cycle_id, district_id, channel, voted_at)
-    VALUES (%s, %s, %s, %s, %s)
-    ON CONFLICT (voter_id, cycle_id) DO UPDATE SET channel = {roll}.channel
-    RETURNING channel, district_id
-"""
-
-# An online ballot and its choices, removed in one statement (BallotChoice is the only
-# table that points at Ballot; tests/ballots/test_casting_performance.py checks it).
-_BALLOT_DELETE = """
-    WITH old AS (DELETE FROM {ballot} WHERE cycle_id = %s AND link = %s RETURNING id),
-    gone AS (DELETE FROM {choice} WHERE ballot_id IN (SELECT id FROM old))
-    SELECT count(*) FROM old
-"""
+def _choice_arrays(cycle: Cycle, values: dict[int, int]) -> tuple[list, list, list]:
+    """The choices as three parallel arrays (proposal ids, points, ranks), as stored."""
+    ranked = cycle.voting_method == VotingMethod.RANKED
+    cumulative = cycle.voting_method == VotingMethod.CUMULATIVE
+    proposals, points, ranks = [], [], []
+    for pk, value in sorted(values.items()):
+        if value:
+            proposals.append(pk)
+            points.append(value if cumulative else 1)
+            ranks.append(value if ranked else None)
+    return proposals, points, ranks
 
 
-def _roll_lock(entry: CensusEntry, cycle: Cycle) -> tuple[str, int]:
-    """Write (or find) and lock the voter-roll row; return its channel and district id."""
-    sql = _ROLL_UPSERT.format(roll=connection.ops.quote_name(VoterRoll._meta.db_table))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql, [entry.pk, cycle.pk, entry.district_id, Channel.ONLINE.value, timezone.now()]
-        )
-        channel, district_id = cursor.fetchone()
-    return channel, district_id
+# The database function of migration ballots/0004 writes the voter-roll row, replaces
+# the voter's earlier ballot and inserts the new one with its choices, in one statement.
+_CAST_ONLINE = (
+    "SELECT outcome, replaced FROM ballots_cast_online("
+    "%s, %s, %s, %s, %s, %s, %s, %s::bigint[], %s::smallint[], %s::smallint[])"
+)
 
 
-def _ballot_remove(cycle: Cycle, link: str) -> bool:
-    """Delete the online ballot with ``link`` and its choices; whether there was one."""
-    quote = connection.ops.quote_name
-    sql = _BALLOT_DELETE.format(
-        ballot=quote(Ballot._meta.db_table), choice=quote(BallotChoice._meta.db_table)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [cycle.pk, link])
-        (count,) = cursor.fetchone()
-    return count > 0
-
-
-@transaction.atomic
 def ballot_cast(
     *,
     user: User,
@@ -486,8 +465,11 @@ def ballot_cast(
     page) passes them in so they are not read twice; they must be ``user``'s entry and
     the sections of its district.
 
-    Serialised per voter by the voter-roll row, which is locked for the transaction; the
-    unique (cycle, link) constraint keeps one ballot per voter even without the lock.
+    The checks of the choices run here; the writes are one call of the database function
+    ``ballots_cast_online`` (one statement, so one transaction), which also checks that
+    voting is open at that moment and that the voter has not voted on paper. It is
+    serialised per voter by the voter-roll row, which it locks; the unique (cycle, link)
+    constraint keeps one ballot per voter even without the lock.
     """
     if entry is None:
         entry = CensusEntry.objects.filter(claimed_by=user).select_related("district").first()
@@ -510,23 +492,34 @@ def ballot_cast(
     ):
         raise ValueError("sections are not those of the voter's district")
     ballot_validate(cycle=cycle, sections=sections, values=values)
-    channel, district_id = _roll_lock(entry, cycle)
-    if channel == Channel.PAPER:
+    code = new_receipt_code()
+    proposals, points, ranks = _choice_arrays(cycle, values)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CAST_ONLINE,
+            [
+                entry.pk,
+                cycle.pk,
+                entry.district_id,
+                timezone.now(),
+                uuid.uuid4(),
+                ballot_link(entry.pk, cycle.pk),
+                receipt_hash(code),
+                proposals,
+                points,
+                ranks,
+            ],
+        )
+        outcome, replaced = cursor.fetchone()
+    if outcome == "paper":
         raise ValidationError(
             _("You have voted in person; your paper ballot counts, so you cannot vote online."),
             code="voted_on_paper",
         )
-    link = ballot_link(entry.pk, cycle.pk)
-    replaced = _ballot_remove(cycle, link)
-    code = new_receipt_code()
-    ballot = Ballot.objects.create(
-        cycle=cycle,
-        district_id=district_id,
-        channel=Channel.ONLINE,
-        link=link,
-        receipt_hash=receipt_hash(code),
-    )
-    BallotChoice.objects.bulk_create(_choice_rows(cycle, ballot, values))
+    if outcome != "cast":  # the voting window ended (or had not begun) at the moment of writing
+        cycle.refresh_from_db(fields=["voting_opens", "voting_closes"])
+        _require_voting_open(cycle)
+        raise ValidationError(_("Voting has closed."), code="voting_closed")
     return CastResult(receipt_code=code, replaced=replaced)
 
 

@@ -115,7 +115,7 @@ def prepare(voters: int) -> tuple[list[dict], list[int]]:
     for index, user in enumerate(users):
         session = engine.SessionStore()
         session["_auth_user_id"] = str(user.pk)
-        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        session["_auth_user_backend"] = "pbudget.auth_backends.ModelBackend"
         session["_auth_user_hash"] = user.get_session_auth_hash()
         session.save()
         sessions.append({"i": index, "session": session.session_key, "csrf": secrets.token_hex(16)})
@@ -260,6 +260,72 @@ def summary(results) -> str:
     )
 
 
+# --- CPU accounting: what one ballot costs the server, PostgreSQL and this process ------
+
+
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a process so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _backends() -> list[int]:
+    """PostgreSQL backends of the bench database but this process's own (the server's)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+class CpuMeter:
+    """CPU seconds spent by gunicorn (master and workers), their PostgreSQL backends and
+    this load generator between ``start`` and ``stop``. Other jobs on the machine do not
+    count, so the cost per ballot holds on a busy machine, unlike ballots per second."""
+
+    def __init__(self, server_pid: int):
+        self.server = [server_pid, *_children(server_pid)]
+
+    def start(self) -> None:
+        self.backends = {pid: _cpu_of(pid) for pid in _backends()}
+        self.before = (sum(_cpu_of(pid) for pid in self.server), time.process_time())
+
+    def stop(self, ballots: int) -> str:
+        # Connections are persistent: a backend is either there from the start or opened
+        # during the run (then all of its CPU counts).
+        backends = _backends()
+        database = sum(_cpu_of(pid) - self.backends.get(pid, 0.0) for pid in backends)
+        server = sum(_cpu_of(pid) for pid in self.server) - self.before[0]
+        client = time.process_time() - self.before[1]
+        self.backends = backends
+        each = [value / max(ballots, 1) * 1000 for value in (server, database, client)]
+        total = sum(each)
+        cores = os.cpu_count() or 1
+        return (
+            f"CPU per ballot: server {each[0]:.2f} ms, PostgreSQL {each[1]:.2f} ms "
+            f"({len(self.backends)} backends), load generator {each[2]:.2f} ms; "
+            f"total {total:.2f} ms = at most {cores / total * 1000:.0f} ballots/s on "
+            f"{cores} otherwise idle cores"
+        )
+
+
 # --- in-process: per-cast time and query count through Django's test client ------------
 
 
@@ -339,14 +405,18 @@ def main() -> None:
         )
         batch = payloads[warm : warm + args.saturation]
         print(f"before saturation: {load()}")
+        meter = CpuMeter(server.pid)
+        meter.start()
         results, elapsed = asyncio.run(
             saturation(port, batch, connections=args.connections, max_seconds=args.max_seconds)
         )
         ok = sum(success for success, _ in results)
+        cost = meter.stop(len(results))
         print(
             f"saturation: {ok}/{len(batch)} ok in {elapsed:.1f} s = {ok / elapsed:.0f} ballots/s"
             f" ({summary(results)}; {config}, {args.connections} connections); {load()}"
         )
+        print(cost)
         rest = payloads[warm + args.saturation :]
         rate_results = asyncio.run(
             fixed_rate(port, rest, rate=args.rate, max_seconds=args.max_seconds)

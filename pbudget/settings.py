@@ -109,7 +109,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "pbudget.cache.RedisCache",  # Django's, reusing its Redis client
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pbudget"),
     }
@@ -120,8 +120,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 AUTH_USER_MODEL = "pbudget.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's backends, reading the signed-in user without the ORM.
+    "pbudget.auth_backends.ModelBackend",
+    "pbudget.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -255,6 +256,9 @@ PBUDGET_SITE_URL = os.environ.get("PBUDGET_SITE_URL", "http://127.0.0.1:8000")
 
 # Ballots: where uploaded census files wait for their import (deleted once read).
 PBUDGET_CENSUS_DIR = Path(os.environ.get("PBUDGET_CENSUS_DIR", VAR_DIR / "census"))
+# Seconds a web process keeps a ballot's projects and budgets while voting is open (they
+# are frozen then), so a cast does not read them again; 0 reads them on every cast.
+PBUDGET_BALLOT_SECTIONS_SECONDS = int(os.environ.get("PBUDGET_BALLOT_SECTIONS_SECONDS", "30"))
 
 # Deliberation: open reports that hide an item until a moderator decides; posts (topics,
 # comments, statements) a person may make per minute; seconds a burst of common ground

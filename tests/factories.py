@@ -76,7 +76,7 @@ def session_cookie_for(user, *, mfa: bool = True) -> tuple[str, str]:
     engine = import_module(settings.SESSION_ENGINE)
     session = engine.SessionStore()
     session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_backend"] = "pbudget.auth_backends.ModelBackend"
     session["_auth_user_hash"] = user.get_session_auth_hash()
     if mfa:
         session["account_authentication_methods"] = [
