@@ -1,472 +1,348 @@
-"""The "add1" completion of MES, computed by following prices as the voter budget grows.
+"""The "add1" completion of MES: MES runs at increasing voter budgets, each reusing the last.
 
 add1 runs MES with per-voter budget ``beta = B/n + k`` for k = 0, 1, 2, ... and keeps the
 last outcome whose cost is within the budget B before the first one that is not. Running
-MES for every k is slow (tens of thousands of runs for budgets in forints), yet the outcome
-changes only at a few of them. This module finds those k directly.
+MES from scratch for every k is slow (thousands of runs for budgets in forints), and most
+of those runs repeat the previous one. Two facts make the repeats cheap.
 
-Fix the projects bought at rounds 1..t-1 and, for each of them, which of its supporters
-were "poor" (paid all they had). Then every voter's budget at round t is an affine function
-of beta, and so is the price of the project bought at round t as long as its own poor set
-stays the same. The price of any other project at round t is a convex function of beta
-(its supporters' budgets are affine in beta and the price is the least ``rho`` with
-``sum(min(b_i, rho * u_i)) >= cost``, a jointly concave constraint), so its tangent at the
-beta where it was computed is a lower bound for every beta; and prices only rise from one
-round to the next, so an older tangent is a lower bound too. Round t therefore keeps its
-choice for every beta up to the first point where
+1. Budgets only grow with beta. Fix the projects bought in rounds 1..t-1. Then every
+   voter's budget at round t is a non-decreasing function of beta (more money makes the
+   earlier projects cheaper, so everyone keeps more), hence every project's price at round
+   t is non-increasing in beta. Within one run prices only rise from round to round.
 
-- a supporter of the chosen project crosses between poor and rich,
-- the tangent (or the constant lower bound ``cost / total utility``) of another project
-  meets the chosen project's affine price, or
-- the total budget of a project found unaffordable reaches its cost.
+2. Prices cannot fall much. Let a project's price be ``rho'`` under budgets ``b'``, with
+   poor supporters (those paying all they have) ``P'`` and ``d_rich`` the utility of the
+   others. If every budget grows by at most ``M`` (``b <= b' + M``), the price under ``b``
+   is at least ``rho' - M * w(P') / d_rich``. Between a run at ``beta'`` and one at
+   ``beta`` with the same projects bought before round t, every budget at round t grows
+   by at most ``M_t = (beta - beta') + sum over rounds r < t of (u_max of the project
+   bought at r) * (its price at beta' - its price at beta)``: a budget is ``beta`` minus
+   the payments, and each payment falls by at most that much.
 
-The outcome is constant up to the least of these points over all rounds; the next integer
-k at or after it is computed by re-running MES from the first round whose point it passed,
-starting from that round's budgets evaluated at the new beta (the earlier rounds are the
-same). Every comparison keeps a relative margin ``TOL`` far above the rounding error;
-equal prices are compared exactly (price ``cost / total utility`` when no supporter is
-poor, which stays so while the poor set is fixed, or clones); anything closer than the
-margin otherwise raises :class:`NearTie` and that k is counted in exact rationals. Ending a
-range early is always safe: it only costs one more partial run.
+So each run keeps, for every round, a lower bound on every project's price and the
+``w(P') / d_rich`` that goes with it. The next run (a higher beta) starts each round from
+those bounds shifted by ``M_t`` and works out exact prices only for the projects whose
+bound does not already put them behind the cheapest one: usually just the project bought
+at that round in the previous run, whose price is needed to pay for it anyway. Once the
+run chooses differently, the later rounds use this run's own bounds only (plain lazy MES).
+
+Ranges of k are skipped with a certificate (fact 1): if the run at ``beta2`` buys the same
+projects as the run at ``beta1 < beta2`` and, at every round, every other affordable
+project at ``beta2`` is dearer than the bought one was at ``beta1`` (or loses the exact tie
+rule to it), then every beta in between gives that outcome: there the bought project is at
+most its price at ``beta1`` and the others at least their prices at ``beta2``. A project
+unaffordable at ``beta2`` is unaffordable below it too.
+
+Prices are computed in floats; every comparison keeps a relative margin ``TOL`` far above
+the rounding error. Equal prices are compared exactly (``cost / total utility`` when no
+supporter is poor, or clones); anything closer than the margin otherwise raises
+:class:`NearTie` and that k is counted in exact rationals (a certificate just fails).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 
+from .add1_lines import follow_lines
 from .mes import TOL, MESEngine, NearTie
+from .mes import dot as _dot
 
 _add_reduce = np.add.reduce
 
-#: A range is certified only if it skips at least this many steps; after this many failed
-#: certificates in a row the next step is run.
-MIN_SPAN = 2
-MAX_FAILS = 2
+#: Sort key of projects no longer in the running (above any price).
+_BIG = 1e300
+
+#: After this many steps in a row with the same outcome, hand over to the line-following
+#: search of ``add1_lines`` (budgets in forints: thousands of steps between changes, which
+#: its range certificates skip).
+LONG_STREAK = 16
 
 
 @dataclass
-class _Round:
-    """The state at the start of one MES round, and how far (in beta) its choice holds."""
+class _Run:
+    """One MES run at ``beta``: what it bought, at which prices, and what it knew per round.
+
+    ``low[t]``, ``ratio[t]`` and ``out[t]`` are taken when round t decides: a lower bound on
+    every project's price at round t (minus the float margin already), its ``w(P')/d_rich``
+    (0 when the bound holds for any budgets), and, for projects known to be unaffordable, an
+    upper bound on their supporters' total budget (infinity for the others).
+    """
 
     beta: float
-    remaining: list[int]
-    # Lower-bound lines of the projects' prices: value ``val`` at ``ref``, slope ``q``.
-    ref: np.ndarray
-    val: np.ndarray
-    q: np.ndarray
-    err: np.ndarray
-    chosen: int = -1
-    hi: float = math.inf
-    hi_cross: float = math.inf  # predicted end, ignoring changes of the poor supporters
-    # The chosen project's price at ``beta`` (error bound, exact value if no poor supporter),
-    # its slope, and its poor supporters (None if none).
-    rho: float = math.inf
-    rho_err: float = 0.0
-    rho_exact: Fraction | None = None
-    rho_q: float = 0.0
-    poor: np.ndarray | None = None
+    chosen: list[int] = field(default_factory=list)
+    rho: list[float] = field(default_factory=list)
+    err: list[float] = field(default_factory=list)
+    exact: list[Fraction | None] = field(default_factory=list)
+    low: list[np.ndarray] = field(default_factory=list)
+    ratio: list[np.ndarray] = field(default_factory=list)
+    out: list[np.ndarray] = field(default_factory=list)
+    #: Positions of the poor supporters of the project bought at each round (or None).
+    poor: list[np.ndarray | None] = field(default_factory=list)
 
 
 class Add1Search:
-    """Run MES at increasing per-voter budgets, re-using the rounds that stay the same."""
+    """Run MES at increasing per-voter budgets, each run reusing what the last one found."""
 
     def __init__(self, engine: MESEngine) -> None:
         self.engine = engine
         profile = engine.profile
-        self.m = len(profile.ids)
+        m = self.m = len(profile.ids)
         self.n_groups = len(profile.groups)
         self.cands = list(engine.cands)
         self.rank = engine.rank
-        self.rank_l = [int(x) for x in engine.rank]
-        self.elb = np.zeros(self.m)
+        self.approval = engine.approval
+        self.free = list(engine.free)
+        is_cand = np.zeros(m, dtype=bool)
+        is_cand[self.cands] = True
+        self.is_cand = is_cand
+        cost = np.array([float(c) for c in engine.c])
+        self.cost = cost
+        self.cost_low = cost * (1 - TOL)
+        # cost / total utility: the least price a project can have, less the float margin.
+        elb = np.zeros(m)
         for j in self.cands:
-            self.elb[j] = engine.c[j] / engine.d[j]
+            elb[j] = engine.c[j] / engine.d[j]
+        self.elb_low = elb * (1 - TOL)
         # The exact order of (cost / total utility, tie rank): the order of two prices when
         # neither project has a poor supporter.
         order = sorted(self.cands, key=lambda j: (engine.exact_lb[j], self.rank[j]))
-        self.pos = np.zeros(self.m, dtype=np.int64)
+        self.pos = np.full(m, m, dtype=np.int64)
         for i, j in enumerate(order):
             self.pos[j] = i
+        self.wsum = np.array([float(w.sum()) for w in engine.w])
+        # Largest utility of a supporter: a price change of r moves a payment by <= r * umax.
+        self.umax = [
+            (engine.c[j] if engine.approval else float(engine.u[j].max()))
+            if len(engine.u[j])
+            else 0.0
+            for j in range(m)
+        ]
         self.inv_u = [1.0 / u for u in engine.u]
-        self.approval = engine.approval
-        # Utilities: a scalar (the cost, the same float as every entry of ``engine.u[j]``)
-        # for approval ballots, which saves a pass over the supporters; else the array.
-        self.uu: list = [engine.c[j] if engine.approval else engine.u[j] for j in range(self.m)]
-        self.wsum = [float(w.sum()) for w in engine.w]
-        self.rounds: list[_Round] = []
+        self.cos = profile.cosupported
         self.runs = 0
         self.rounds_run = 0
+        self.prices = 0
 
-    # -- one project's price, with its slope in beta --------------------------------------
+    # -- one project's price --------------------------------------------------------------
 
-    def _price(
-        self,
-        j: int,
-        b: np.ndarray,
-        s: np.ndarray | None,
-        floor: float = 0.0,
-        out_slope: bool = True,
-    ) -> tuple:
-        """Return (rho, err, slope, poor, n_poor), or (None, total, slope).
+    def _price(self, j: int, b: np.ndarray, floor: float, hint: np.ndarray | None = None) -> tuple:
+        """Return (rho, err, ratio, bb, poor), or (None, total) if j is unaffordable.
 
-        ``poor`` is None or the positions (in ``engine.sup[j]``) of the poor supporters.
-
-        ``floor`` is a known lower bound of the price: the poor/rich fixpoint starts there
-        (every supporter who cannot pay it is poor), which saves passes. With ``out_slope``
-        False, the slope of an unaffordable project's total is not worked out (0.0).
+        ``bb`` are the supporters' budgets, ``ratio`` is ``w(poor) / d_rich`` and ``poor``
+        the positions (in ``engine.sup[j]``) of the poor supporters. ``floor`` is a known
+        lower bound of the price: the poor/rich fixpoint starts there (every supporter who
+        cannot pay it is poor), which saves passes. ``hint`` is a guess of the poor
+        supporters (those of the last run): if the price they give makes exactly them
+        poor, it is the price, found in one pass.
         """
+        self.prices += 1
         eng = self.engine
         idx = eng.sup[j]
         bb = b.take(idx)
         w = eng.w[j]
         c = eng.c[j]
-        total = float(w.dot(bb))
+        total = _dot(w, bb)
         if total < c * (1 - TOL):
-            return None, total, (float(w @ s.take(idx)) if s is not None and out_slope else 0.0)
+            return None, total
         if total <= c * (1 + TOL):
             raise NearTie
-        if self.approval:
-            return self._price_approval(j, idx, bb, w, c, s, floor)
-        u = eng.u[j]
-        ratio = bb * self.inv_u[j]
-        d = eng.d[j]
-        rho = max(c / d, floor)
-        s_poor = 0.0
-        d_rich = d
-        n_poor = 0
-        poor = None
-        w_poor = None
-        # Poor/rich fixpoint as in MESEngine._rho (the poor set only grows).
-        while True:
-            mask = ratio < rho
-            k = int(np.count_nonzero(mask))
-            if k <= n_poor:
-                break
-            n_poor = k
-            poor = mask
-            w_poor = w * mask
-            s_poor = float(w_poor @ bb)
-            d_rich = d - float(w_poor @ u)
-            if d_rich <= 0:
-                raise NearTie
-            rho = (c - s_poor) / d_rich
-        slope = 0.0
-        if w_poor is not None and s is not None:
-            slope = -float(w_poor @ s.take(idx)) / d_rich
-        if poor is not None:
-            poor = np.flatnonzero(poor)
-        return rho, TOL * (c + s_poor) / d_rich, slope, poor, n_poor
-
-    def _price_approval(
-        self,
-        j: int,
-        idx: np.ndarray,
-        bb: np.ndarray,
-        w: np.ndarray,
-        c: float,
-        s: np.ndarray | None,
-        floor: float,
-    ) -> tuple:
-        """``_price`` for approval ballots (utility = cost): in payments ``x = rho * cost``."""
         total_w = self.wsum[j]
-        x = max(c / total_w, floor * c)
+        approval = self.approval
+        if approval:
+            scale = c  # in payments x = rho * cost (every supporter's utility is the cost)
+            key = bb
+        else:
+            scale = 1.0
+            key = bb * self.inv_u[j]
+        if hint is not None and len(hint):
+            w_poor = w.take(hint)
+            bb_poor = bb.take(hint)
+            s_poor = _dot(w_poor, bb_poor)
+            w_poor_sum = float(_add_reduce(w_poor))
+            if approval:
+                d_rich = c * (total_w - w_poor_sum)
+            else:
+                d_rich = eng.d[j] - _dot(w_poor, eng.u[j].take(hint))
+            if d_rich > 0:
+                rho = (c - s_poor) / d_rich
+                x = rho * scale
+                key_poor = bb_poor if approval else key.take(hint)
+                if int(np.count_nonzero(key < x)) == len(hint) and bool((key_poor < x).all()):
+                    return rho, TOL * (c + s_poor) / d_rich, w_poor_sum / d_rich, bb, hint
         s_poor = 0.0
-        w_rich = total_w
         n_poor = 0
-        pos = w_poor = None
-        # Few NumPy calls per pass: most price computations are short (a few thousand
-        # supporters), so the calls' overhead counts as much as the passes.
+        w_poor_sum = 0.0
+        d = eng.d[j]
+        d_rich = d
+        poor = None
+        rho = max(c / d, floor)
+        # Poor/rich fixpoint: supporters who cannot pay rho * utility pay all they have;
+        # raise rho until the others cover the rest. Each pass only adds poor supporters.
         while True:
-            new = (bb < x).nonzero()[0]
+            new = (key < rho * scale).nonzero()[0]
             k = len(new)
             if k <= n_poor:
                 break
-            n_poor, pos = k, new
-            w_poor = w.take(pos)
-            s_poor = float(w_poor.dot(bb.take(pos)))
-            w_rich = total_w - float(_add_reduce(w_poor))
-            if w_rich <= 0:
+            n_poor, poor = k, new
+            w_poor = w.take(new)
+            s_poor = _dot(w_poor, bb.take(new))
+            w_poor_sum = float(_add_reduce(w_poor))
+            if approval:
+                d_rich = c * (total_w - w_poor_sum)
+            else:
+                d_rich = d - _dot(w_poor, eng.u[j].take(new))
+            if d_rich <= 0:
                 raise NearTie
-            x = (c - s_poor) / w_rich
-        d_rich = c * w_rich
-        slope = 0.0
-        if w_poor is not None and s is not None:
-            slope = -float(w_poor.dot(s.take(idx.take(pos)))) / d_rich
-        return x / c, TOL * (c + s_poor) / d_rich, slope, pos, n_poor
+            rho = (c - s_poor) / d_rich
+        return rho, TOL * (c + s_poor) / d_rich, w_poor_sum / d_rich, bb, poor
 
-    # -- running rounds -------------------------------------------------------------------
+    # -- one run --------------------------------------------------------------------------
 
-    def run_from(self, t0: int, beta: float, cert: list[_Round] | None = None) -> list[int] | None:
-        """Run MES at ``beta`` from round ``t0``; rounds before it must hold at ``beta``.
-
-        With ``cert`` (the rounds of the current run, at a lower beta), return None, keeping
-        the current rounds, unless this run certifies that outcome for every beta between.
-        """
-        eng = self.engine
-        m = self.m
-        rank = self.rank
-        rank_l = self.rank_l
-        elb = self.elb
+    def run(self, beta: float, ref: _Run | None = None) -> _Run:
+        """Run MES at ``beta``, using the bounds of ``ref`` (any earlier run at a beta not
+        above this one). Raises NearTie when floats cannot decide."""
         self.runs += 1
-        if not self.rounds:
-            t0 = 0
+        eng = self.engine
+        pos = self.pos
+        cost_low = self.cost_low
+        wsum = self.wsum
+        before = self._before
         b = np.full(self.n_groups, beta)
-        s = np.ones(self.n_groups)
-        rounds = self.rounds[:t0]
-        # The budgets at round t0: replay the earlier rounds' purchases at this beta.
-        for r in rounds:
-            self._pay(b, s, r.chosen, r.rho + r.rho_q * (beta - r.beta), r.rho_q, r.poor)
-        if t0 == 0:
-            remaining = list(self.cands)
-            ref = np.full(m, beta)
-            val = elb.copy()
-            q = np.zeros(m)
-            err = TOL * elb
-        else:
-            r0 = self.rounds[t0]
-            remaining = list(r0.remaining)
-            ref, val, q, err = r0.ref.copy(), r0.val.copy(), r0.q.copy(), r0.err.copy()
-        selected = list(eng.free) + [r.chosen for r in rounds]
-        t = t0
-        # Once a round cannot hold up to the next integer step, the later rounds will be run
-        # again there anyway: skip working out how far they hold.
-        horizon = beta + 1.0
-        broken = any(r.hi <= horizon for r in rounds)
-        fresh = np.zeros(m, dtype=bool)
+        low = self.elb_low.copy()
+        ratio = np.zeros(self.m)
+        out = np.full(self.m, np.inf)
+        active = self.is_cand.copy()
+        # ``low`` where active, else BIG: the order in which prices are looked at.
+        key = np.where(active, low, _BIG)
+        fresh = np.zeros(self.m, dtype=bool)
+        val: dict[int, float] = {}
+        err: dict[int, float] = {}
         exact: dict[int, Fraction] = {}
-        poor_of: dict[int, tuple[np.ndarray | None, int]] = {}
+        bbs: dict[int, np.ndarray] = {}
+        run = _Run(beta)
+        # Budgets here exceed those of ``ref`` at its round ``s_ref`` by at most ``shift``:
+        # every project ``ref`` bought before that round was bought here too.
+        shift = beta - ref.beta if ref is not None else 0.0
+        s_ref = 0
+        n_ref = len(ref.chosen) if ref is not None else 0
+        fresh_ref = ref is not None
+        bought: dict[int, float] = {}  # project -> its price here, less the margin
+        poor_of: dict[int, np.ndarray | None] = {}
+        t = 0
+
+        def compute(j: int) -> None:
+            hint = (
+                ref.poor[s_ref]
+                if ref is not None and s_ref < n_ref and ref.chosen[s_ref] == j
+                else None
+            )
+            got = self._price(j, b, float(low[j]), hint)
+            if got[0] is None:
+                active[j] = False
+                key[j] = _BIG
+                out[j] = got[1] * (1 + TOL)
+                return
+            rho, e, r, bb, poor = got
+            val[j], err[j] = rho, e
+            low[j] = key[j] = rho - e
+            ratio[j] = r
+            fresh[j] = True
+            bbs[j] = bb
+            poor_of[j] = poor
+            if poor is None:
+                exact[j] = eng.exact_lb[j]
+            else:
+                exact.pop(j, None)
+
         while True:
             self.rounds_run += 1
-            rnd = _Round(beta, list(remaining), ref.copy(), val.copy(), q.copy(), err.copy())
-            rounds.append(rnd)
-            # With ``cert``: the rounds of a run at a lower beta, whose outcome this run must
-            # certify for every beta in between (see ``add1_indices``).
-            if cert is not None and t < len(cert):
-                c_best = cert[t].chosen
-                c_hi = cert[t].rho + cert[t].rho_err
-                c_exact = cert[t].rho_exact
-            else:
-                c_best, c_hi, c_exact = -1, -math.inf, None
-            # Lower bounds at beta: the lines, or cost / total utility.
-            lbv = np.maximum(val + q * (beta - ref), elb)
-            lbe = err + TOL * np.abs(q) * np.abs(beta - ref)
-            lbl = lbv.tolist()  # Python floats sort much faster than NumPy scalars
-            remaining.sort(key=lambda j: (lbl[j], rank_l[j]))
+            if fresh_ref:
+                assert ref is not None
+                fresh_ref = False
+                # ``ref``'s bounds at round s_ref, less what budgets may have grown by.
+                r_low = ref.low[s_ref]
+                moved = r_low - shift * ref.ratio[s_ref]
+                better = moved > low
+                if better.any():
+                    np.copyto(low, moved, where=better)
+                    np.copyto(ratio, ref.ratio[s_ref], where=better)
+                    np.copyto(key, low, where=active)
+                r_out = ref.out[s_ref] + shift * wsum
+                gone = active & (r_out < cost_low)
+                if gone.any():
+                    active &= ~gone
+                    key[gone] = _BIG
+                    np.copyto(out, r_out, where=gone)
+            # Lazy MES: compute the cheapest bound until it is an exact price, then every
+            # project whose bound comes within that price (they may tie or undercut).
             best = -1
-            best_rho = best_err = math.inf
-            keep = []
-            out_lines = []  # (total, slope, cost) of the projects found unaffordable
-            for pos, j in enumerate(remaining):
-                if lbv[j] - lbe[j] > max(best_rho + best_err, c_hi):
-                    keep.extend(remaining[pos:])
+            while True:
+                j = int(key.argmin())
+                if key[j] >= _BIG:
                     break
                 if not fresh[j]:
-                    r = self._price(j, b, s, lbv[j] - lbe[j])
-                    if r[0] is None:
-                        out_lines.append((r[1], r[2], eng.c[j]))
+                    compute(j)
+                    continue
+                hi = val[j] + err[j]
+                close = (key <= hi).nonzero()[0].tolist()
+                if len(close) > 1:
+                    ej = exact.get(j)
+                    close = [
+                        k for k in close if k != j and not (ej is not None and pos[k] > pos[j])
+                    ]
+                    stale = [k for k in close if not fresh[k]]
+                    if stale:
+                        for k in stale:
+                            compute(k)
                         continue
-                    rho, e, slope, poor, n_poor = r
-                    ref[j], val[j], q[j], err[j] = beta, rho, slope, e
-                    lbv[j], lbe[j] = rho, e
-                    poor_of[j] = (poor, n_poor)
-                    if n_poor == 0:
-                        exact[j] = eng.exact_lb[j]
-                    else:
-                        exact.pop(j, None)
-                    fresh[j] = True
-                keep.append(j)
-                if best < 0 or self._before(j, best, lbv, lbe, exact):
-                    best, best_rho, best_err = j, lbv[j], lbe[j]
-            remaining = keep
-            if cert is not None:
-                if best != c_best:
-                    return None
-                for j in remaining:
-                    if j != best and lbv[j] - lbe[j] <= c_hi:
-                        # j may undercut the certified choice somewhere in between, unless
-                        # both prices are exact and j loses the comparison.
-                        ej = exact.get(j) if fresh[j] else None
-                        if ej is None or c_exact is None:
-                            return None
-                        if (ej, rank[j]) < (c_exact, rank[best]):
-                            return None
-            rnd.hi, rnd.hi_cross = self._holds_until(
-                beta,
-                best,
-                remaining,
-                (ref, val, q, lbe),
-                exact,
-                out_lines,
-                b,
-                s,
-                poor_of.get(best),
-                partition=not broken,
-            )
-            broken = rnd.hi <= horizon
+                    best = j
+                    for k in close:
+                        if before(k, best, val, err, exact):
+                            best = k
+                else:
+                    best = j
+                break
+            # Kept for the next run, less the float margin once.
+            run.low.append(low * (1 - TOL))
+            run.ratio.append(ratio.copy())
+            run.out.append(out.copy())
             if best < 0:
-                self.rounds = rounds
-                return selected
-            rnd.chosen = best
-            rnd.rho, rnd.rho_err, rnd.rho_q = best_rho, best_err, q[best]
-            rnd.rho_exact = exact.get(best)
-            rnd.poor = poor_of[best][0]
-            selected.append(best)
-            remaining.remove(best)
-            self._pay(b, s, best, best_rho, q[best], rnd.poor)
-            fresh[eng.cos[best]] = False
+                return run
+            rho, e = val[best], err[best]
+            run.chosen.append(best)
+            run.rho.append(rho)
+            run.err.append(e)
+            run.exact.append(exact.get(best))
+            run.poor.append(poor_of[best])
+            bought[best] = rho - e
+            if ref is not None:
+                # Budgets are beta less the payments, whatever the order of purchase:
+                # ``ref``'s next rounds apply once their purchases were made here too.
+                while s_ref < n_ref and ref.chosen[s_ref] in bought:
+                    p = ref.chosen[s_ref]
+                    drop = ref.rho[s_ref] + ref.err[s_ref] - bought[p]
+                    if drop > 0:
+                        shift += drop * self.umax[p] * (1 + TOL)
+                    s_ref += 1
+                    fresh_ref = True
+            # Buy it: rich supporters pay rho * utility, poor ones all they have.
+            bb = bbs[best] - rho * (eng.c[best] if self.approval else eng.u[best])
+            np.maximum(bb, 0.0, out=bb)
+            b.put(eng.sup[best], bb)
+            active[best] = False
+            key[best] = _BIG
+            fresh[self.cos[best]] = False
             t += 1
 
-    def _pay(
-        self, b: np.ndarray, s: np.ndarray, j: int, rho: float, q: float, poor: np.ndarray | None
-    ) -> None:
-        """Buy project j at price rho (slope q): update the budgets and their slopes."""
-        idx = self.engine.sup[j]
-        u = self.uu[j]
-        newb = b.take(idx)
-        newb -= rho * u
-        news = s.take(idx)
-        news -= q * u
-        np.maximum(newb, 0.0, out=newb)
-        b.put(idx, newb)
-        s.put(idx, news)
-        if poor is not None:
-            # The poor supporters (positions in idx) pay all they have.
-            pidx = idx.take(poor)
-            b.put(pidx, 0.0)
-            s.put(pidx, 0.0)
-
-    def certify_range(self, beta1: float, beta2: float) -> bool:
-        """Return True if the current rounds' outcome provably holds on [beta1, beta2].
-
-        The rounds whose lines hold up to ``beta2`` are the same there. From the first one
-        that may not, every voter's budget is bounded below and above by affine functions
-        of beta on the range (exact at the start). The chosen project's price under the
-        lower budgets is convex in beta, so below its chord between the two ends; another
-        project's price under the upper budgets is convex, so above its tangent at
-        ``beta2``. If every other project's tangent stays above the chosen chord (or the
-        exact tie rules decide), the round makes the same choice on the whole range; the
-        bounds are then carried through the purchase (``max(0, b - rho * u)``, bounded by
-        its chord from above and by a line from below). ``beta1`` must be a beta where the
-        current outcome is known to hold.
-        """
-        eng = self.engine
-        rounds = self.rounds
-        his = [r.hi for r in rounds]
-        t0 = next((t for t, h in enumerate(his) if h <= beta2), None)
-        if t0 is None:
-            return True
-        span = beta2 - beta1
-        if span <= 0:
-            return True
-        b = np.full(self.n_groups, beta1)
-        s = np.ones(self.n_groups)
-        for r in rounds[:t0]:
-            self._pay(b, s, r.chosen, r.rho + r.rho_q * (beta1 - r.beta), r.rho_q, r.poor)
-        lo1, lo2 = b, b + s * span  # s >= 0: budgets only grow with beta
-        up1, up2 = lo1.copy(), lo2.copy()
-        up_s = s
-        rank = self.rank
-        elb = self.elb
-        remaining = list(rounds[t0].remaining)
-        tangent: dict[int, tuple[float, float]] = {}  # lower lines: (value at beta2, slope)
-        try:
-            for t, r in enumerate(rounds[t0:], start=t0):
-                p = r.chosen
-                if p >= 0:
-                    first = t == t0  # lower and upper budgets are still the same
-                    if first:
-                        at2 = low = self._price(p, lo2, up_s)
-                    else:
-                        # Known lower bounds start the poor/rich fixpoints (fewer passes):
-                        # upper budgets only fall from round to round, so an earlier
-                        # price under them is below this one; and lo2 <= up2, so the
-                        # price under up2 is below the one under lo2.
-                        line = tangent.get(p)
-                        low = self._price(p, up2, up_s, line[0] if line is not None else 0.0)
-                        if low[0] is None:
-                            return False
-                        at2 = self._price(p, lo2, None, low[0] - low[1])
-                    at1 = self._price(p, lo1, None)
-                    if at1[0] is None or at2[0] is None:
-                        return False
-                    c1, c2 = at1[0] + at1[1], at2[0] + at2[1]
-                    p_flat = at1[4] == 0 and at2[4] == 0  # price cost / utility throughout
-                    t_q = low[2]
-                    t2 = low[0] - low[1]
-                    t1 = t2 - t_q * span - TOL * abs(t_q) * span
-                keep = []
-                for j in remaining:
-                    if j == p:
-                        continue
-                    if p >= 0:
-                        if p_flat and self.pos[j] > self.pos[p]:
-                            keep.append(j)
-                            continue
-                        if elb[j] * (1 - TOL) > c1:
-                            keep.append(j)
-                            continue
-                        line = tangent.get(j)
-                        if line is not None and self._above(line, span, c1, c2):
-                            keep.append(j)
-                            continue
-                        if eng.is_clone(j, p) and rank[j] > rank[p]:
-                            keep.append(j)
-                            continue
-                    line = tangent.get(j)
-                    floor = line[0] if line is not None else 0.0
-                    got = self._price(j, up2, up_s, floor, out_slope=False)
-                    if got[0] is None:
-                        # Out at beta2 under the upper budgets, so on the whole range: the
-                        # upper budgets never exceed their value at beta2.
-                        continue
-                    if p < 0:
-                        return False
-                    line = (got[0] - got[1], got[2])
-                    tangent[j] = line
-                    if not self._above(line, span, c1, c2):
-                        return False
-                    keep.append(j)
-                remaining = keep
-                if p < 0:
-                    return True
-                idx = eng.sup[p]
-                u = self.uu[p]
-                # Lower budgets: max(0, lo - chord * u) is at least the line h, and 0.
-                h1 = lo1.take(idx) - c1 * u
-                h2 = lo2.take(idx) - c2 * u
-                use_h = (h1 >= 0) | ((h2 > 0) & (h1 + h2 > 0))
-                lo1[idx] = np.where(use_h, h1, 0.0)
-                lo2[idx] = np.where(use_h, h2, 0.0)
-                # Upper budgets: max(0, up - tangent * u) is convex, below its chord.
-                # (A price is never negative: with t2 clamped at 0 the upper budgets never
-                # rise from one round to the next, which the price floors above rely on.)
-                g2 = np.maximum(up2.take(idx) - max(t2, 0.0) * u, 0.0)
-                # True budgets only grow with beta (same choices), so capping the bound at
-                # beta1 by the one at beta2 keeps it an upper bound, and non-decreasing.
-                g1 = np.minimum(np.maximum(up1.take(idx) - t1 * u, 0.0), g2)
-                up1[idx] = g1
-                up2[idx] = g2
-                up_s[idx] = (g2 - g1) / span
-        except NearTie:
-            return False
-        return True
-
-    @staticmethod
-    def _above(line: tuple[float, float], span: float, c1: float, c2: float) -> bool:
-        """Return True if the line (value at beta2, slope) is above the chord c1..c2."""
-        v2, q = line
-        v1 = v2 - q * span - TOL * abs(q) * span
-        return v1 > c1 and v2 > c2
-
-    def _before(self, j: int, best: int, lb: np.ndarray, err: np.ndarray, exact: dict) -> bool:
+    def _before(self, j: int, best: int, val: dict, err: dict, exact: dict) -> bool:
         """Return True if project j is bought before ``best`` (lower price, then tie order)."""
-        if lb[j] + err[j] < lb[best] - err[best]:
+        if val[j] + err[j] < val[best] - err[best]:
             return True
-        if lb[j] - err[j] > lb[best] + err[best]:
+        if val[j] - err[j] > val[best] + err[best]:
             return False
         ej, eb = exact.get(j), exact.get(best)
         if ej is not None and eb is not None:
@@ -475,161 +351,47 @@ class Add1Search:
             return bool(self.rank[j] < self.rank[best])
         raise NearTie
 
-    def _holds_until(
-        self,
-        beta: float,
-        best: int,
-        remaining: list[int],
-        lines: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-        exact: dict,
-        out_lines: list,
-        b: np.ndarray,
-        s: np.ndarray,
-        poor_info: tuple[np.ndarray | None, int] | None,
-        partition: bool = True,
-    ) -> tuple[float, float]:
-        """Return how far (in beta) this round provably makes the same choice, and how far
-        it would if the chosen project's poor supporters did not change (a prediction).
-
-        With ``partition`` False, the first is not worked out (returned as ``beta``)."""
-        hi = math.inf
-        # A project found unaffordable stays so while its supporters' total is below cost
-        # (and then for the rest of the run, as budgets only fall within a run).
-        for total, slope, cost in out_lines:
-            room = cost * (1 - TOL) - total
-            if room <= 0:
-                return beta, beta
-            if slope > 0:
-                hi = min(hi, beta + room / slope)
-        if best < 0:
-            return (hi if partition else beta), hi
-        eng = self.engine
-        _, val, q, _ = lines
-        r_val, r_q = val[best], q[best]
-        assert poor_info is not None
-        poor, n_poor = poor_info
-        # The chosen project's price is affine while its poor supporters stay poor (rich
-        # ones stay rich: their budget grows at least as fast as beta, prices only fall).
-        hi_part = math.inf
-        if poor is not None and partition:
-            pidx = eng.sup[best].take(poor)
-            u = self.uu[best] if self.approval else eng.u[best].take(poor)
-            gap = r_val * u - b.take(pidx)  # > 0
-            closing = s.take(pidx) - r_q * u  # >= 0
-            dist = np.divide(gap, closing, out=np.full(len(gap), math.inf), where=closing > 0)
-            if len(dist):
-                hi_part = beta + float(dist.min()) * (1 - 1e-7)
-        hi = self._crossing(beta, best, remaining, lines, n_poor, hi)
-        return (min(hi, hi_part) if partition else beta), hi
-
-    def _crossing(
-        self,
-        beta: float,
-        best: int,
-        remaining: list[int],
-        lines: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-        n_poor: int,
-        hi: float,
-    ) -> float:
-        """Return min(hi, the first beta where another project's lower bound meets the
-        chosen project's price line)."""
-        eng = self.engine
-        ref, val, q, lbe = lines
-        r_val, r_q, r_err = val[best], q[best], lbe[best]
-        others = [j for j in remaining if j != best]
-        if not others:
-            return hi
-        rem = np.array(others, dtype=np.int64)
-        if n_poor == 0:
-            # The chosen price is cost / total utility for the whole range; a project after
-            # it in the exact order of those lower bounds can never undercut it.
-            rem = rem[self.pos[rem] < self.pos[best]]
-        # Constant lower bound cost / total utility: safe for good once above the price.
-        elb = self.elb[rem]
-        rem = rem[elb * (1 - TOL) - r_val - r_err <= 0]
-        if len(rem) == 0:
-            return hi
-        lv = val[rem] + q[rem] * (beta - ref[rem])
-        diff0 = lv - lbe[rem] - r_val - r_err
-        dsl = q[rem] - r_q - TOL * (np.abs(q[rem]) + abs(r_q))
-        dist = np.divide(diff0, -dsl, out=np.full(len(rem), math.inf), where=dsl < 0)
-        dist[diff0 <= 0] = 0.0
-        for i in (dist == 0.0).nonzero()[0].tolist():
-            j = int(rem[i])
-            if eng.is_clone(j, best) and self.rank[j] > self.rank[best]:
-                dist[i] = math.inf
-        return min(hi, beta + float(dist.min()))
-
 
 def add1_indices(profile_budget: Fraction, n: int, engine: MESEngine) -> tuple[list[int], dict]:
     """Return the add1 outcome (see ``mes.mes_add1_indices``) and counters for benchmarks."""
     budget = Fraction(profile_budget)
     costs = engine.profile.costs
     base = budget / n
-    fbase = float(base)
     k_max = math.floor(budget)  # pabutools stops once the budget exceeds B * (n + 1)
     search = Add1Search(engine)
+    free = list(engine.free)
     exact_runs = 0
 
     def cost_of(selected: list[int]) -> Fraction:
         return sum((costs[j] for j in selected), Fraction(0))
 
-    def outcome(k: int, t0: int) -> tuple[list[int], bool]:
+    def outcome(k: int, ref: _Run | None) -> tuple[list[int], _Run | None]:
         nonlocal exact_runs
         try:
-            out = search.run_from(t0, float(base + k))
-            assert out is not None
-            return out, True
+            run = search.run(float(base + k), ref)
+            return free + run.chosen, run
         except NearTie:
             exact_runs += 1
-            search.rounds = []
-            return engine._run_exact(base + k).selected, False
-
-    def first_broken(beta: float) -> int:
-        his = [r.hi for r in search.rounds]
-        return next((t for t, h in enumerate(his) if h <= beta), his.index(min(his)))
+            return engine._run_exact(base + k).selected, None
 
     k = 0
-    cur, traced = outcome(0, 0)
-    certified = 0
-    while True:
-        if traced:
-            upto = min(r.hi for r in search.rounds) - fbase
-            k_next = max(k + 1, math.ceil(upto) if upto <= k_max else k_max + 1)
-        else:
-            k_next = k + 1
-        if k_next > k_max:
-            break
-        if traced:
-            # The lines, ignoring changes of poor supporters, predict where the outcome may
-            # change; try to prove it holds until just before, then further while it does.
-            pred = min(r.hi_cross for r in search.rounds) - fbase
-            target = k_max if pred > k_max else math.ceil(pred) - 1
-            span = target - k
-            fails = 0
-            start = k
-            while fails < MAX_FAILS and k < k_max and target >= max(k + MIN_SPAN, k_next):
-                if search.certify_range(float(base + k), float(base + target)):
-                    certified += 1
-                    k = target
-                    span *= 2
-                else:
-                    fails += 1
-                    span //= 2
-                target = min(k_max, k + span)
-            if k > start:
-                if k >= k_max:
-                    break
-                continue
-        t0 = first_broken(float(base + k_next)) if traced else 0
-        nxt, traced = outcome(k_next, t0)
+    cur, run = outcome(0, None)
+    streak = 0
+    while k < k_max:
+        if streak >= LONG_STREAK:
+            selected, lines = follow_lines(budget, n, engine, k)
+            return selected, {"runs": search.runs, "rounds": search.rounds_run} | {
+                "line_" + key: v for key, v in lines.items()
+            }
+        nxt, run = outcome(k + 1, run)
         if cost_of(nxt) > budget:
             break
-        cur, k = nxt, k_next
+        streak = streak + 1 if nxt == cur else 0
+        cur, k = nxt, k + 1
     stats = {
         "runs": search.runs,
         "rounds": search.rounds_run,
+        "prices": search.prices,
         "exact_runs": exact_runs,
-        "certified": certified,
     }
     return cur, stats

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 from ballots.tally import Ballot, Election, Project, parse_pabulib
-from ballots.tally.add1 import Add1Search
-from ballots.tally.mes import MESEngine, mes_add1_indices
+from ballots.tally import add1 as add1_module
+from ballots.tally.add1 import LONG_STREAK, Add1Search
+from ballots.tally.add1_lines import Add1Search as LineSearch
+from ballots.tally.mes import MESEngine, NearTie, mes_add1_indices
 
 
 def stepping(election: Election) -> list[int]:
@@ -62,14 +64,131 @@ def test_add1_search_same_as_stepping_cumulative(seed: int) -> None:
     assert mes_add1_indices(election.profile) == stepping(election)
 
 
+def tied_election(seed: int, vote_type: str) -> Election:
+    """Return an election full of exact ties: few costs, clones, equal approval counts."""
+    rng = random.Random(seed)
+    m = rng.randint(4, 9)
+    ids = [str(i + 1) for i in range(m)]
+    costs = [rng.choice([100, 200, 300]) for _ in ids]
+    ballots = []
+    for v in range(rng.randint(4, 30)):
+        chosen = rng.sample(ids, rng.randint(1, min(4, m)))
+        if rng.random() < 0.3:
+            # Clone-ish pairs: projects 1 and 2 always approved together.
+            chosen = sorted(set(chosen) | {"1", "2"})
+        points = tuple(rng.choice([1, 2]) for _ in chosen) if vote_type == "cumulative" else None
+        ballots.append(Ballot(tuple(chosen), points, rng.choice([1, 1, 2]), str(v)))
+    budget = Fraction(int(sum(costs) * rng.uniform(0.3, 0.6)))
+    projects = [Project(i, c) for i, c in zip(ids, costs, strict=False)]
+    return Election(projects, budget, ballots, vote_type)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_add1_runs_alone_same_as_stepping(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given varied approval elections, the runs that reuse the previous run's bounds give
+    the step-by-step outcome on their own (no hand-over to the line-following search)."""
+    monkeypatch.setattr(add1_module, "LONG_STREAK", 10**9)
+    election = varied_election(seed, "approval")
+    assert mes_add1_indices(election.profile) == stepping(election)
+
+
+@pytest.mark.parametrize("streak", [LONG_STREAK, 10**9])
+@pytest.mark.parametrize("vote_type", ["approval", "cumulative"])
+@pytest.mark.parametrize("seed", range(25))
+def test_add1_with_ties_same_as_stepping(
+    seed: int, vote_type: str, streak: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given elections full of exactly equal prices, the search (with and without the
+    hand-over) returns the step-by-step outcome, ties broken by the tie rule."""
+    monkeypatch.setattr(add1_module, "LONG_STREAK", streak)
+    election = tied_election(300 + seed, vote_type)
+    assert mes_add1_indices(election.profile) == stepping(election)
+
+
+def test_long_streak_hands_over_to_the_line_search() -> None:
+    """Given an election whose outcome holds for many steps, the search hands over to the
+    line-following search and still returns the step-by-step outcome."""
+    handed = 0
+    for seed in range(40):
+        election = varied_election(seed, "approval")
+        profile = election.profile
+        got, stats = add1_module.add1_indices(
+            profile.budget, profile.num_voters, MESEngine(profile)
+        )
+        if "line_runs" in stats:
+            handed += 1
+            assert got == stepping(election)
+    assert handed
+
+
+@pytest.mark.parametrize("vote_type", ["approval", "cumulative"])
+def test_run_with_bounds_from_any_lower_budget_buys_what_mes_buys(vote_type: str) -> None:
+    """Given a run at a lower budget, one step or many below (so projects may be bought in
+    another order), a run that starts from its bounds buys what MES buys, in order."""
+    rng = random.Random(11)
+    checked = 0
+    for seed in range(12):
+        election = varied_election(700 + seed, vote_type)
+        profile = election.profile
+        engine = MESEngine(profile)
+        search = Add1Search(engine)
+        base = Fraction(profile.budget) / profile.num_voters
+        ks = sorted(rng.sample(range(int(profile.budget) // 2), 6))
+        runs = {}
+        for k in ks:
+            runs[k] = search.run(float(base + k))
+        for i, k1 in enumerate(ks):
+            for k2 in ks[i:]:
+                try:
+                    got = search.run(float(base + k2), runs[k1])
+                except NearTie:
+                    continue
+                assert engine.free + got.chosen == engine.run(base + k2).selected
+                checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize("vote_type", ["approval", "cumulative"])
+def test_price_same_with_any_hint(vote_type: str) -> None:
+    """Given random budgets, a project's price and poor supporters do not depend on the
+    guess of poor supporters it is given (right, too many, too few or unrelated)."""
+    rng = np.random.default_rng(5)
+    for seed in range(10):
+        election = varied_election(950 + seed, vote_type)
+        engine = MESEngine(election.profile)
+        search = Add1Search(engine)
+        g = len(election.profile.groups)
+        for _ in range(5):
+            b = rng.uniform(0, 2 * float(election.budget) / election.profile.num_voters, g)
+            b[rng.random(g) < 0.3] = 0.0
+            for j in engine.cands:
+                plain = search._price(j, b, 0.0)
+                if plain[0] is None:
+                    continue
+                n = len(engine.sup[j])
+                right = plain[4] if plain[4] is not None else np.zeros(0, dtype=np.int64)
+                hints = [
+                    right,
+                    np.union1d(right, rng.choice(n, size=1)),
+                    right[: len(right) // 2],
+                    np.sort(rng.choice(n, size=rng.integers(1, n + 1), replace=False)),
+                ]
+                for hint in hints:
+                    got = search._price(j, b, 0.0, hint)
+                    assert got[0] == pytest.approx(plain[0], rel=1e-12)
+                    assert got[2] == pytest.approx(plain[2], rel=1e-9, abs=1e-15)
+                    got_poor = set(got[4].tolist()) if got[4] is not None else set()
+                    assert got_poor == set(right.tolist())
+
+
 def test_certified_ranges_hold() -> None:
-    """Given a real election, every range the search certifies has one outcome throughout."""
+    """Given a real election, every range the line search certifies has one outcome throughout."""
     election = parse_pabulib(
         Path(__file__).resolve().parents[3] / "shared/data/pabulib/Poland_Swiecie_2023.pb"
     )
     profile = election.profile
     engine = MESEngine(profile)
-    search = Add1Search(engine)
+    search = LineSearch(engine)
     base = Fraction(profile.budget) / profile.num_voters
     checked = 0
     for k in (0, 30, 60, 90, 120):
@@ -84,13 +203,13 @@ def test_certified_ranges_hold() -> None:
 
 @pytest.mark.parametrize("vote_type", ["approval", "cumulative"])
 def test_price_same_from_any_lower_floor(vote_type: str) -> None:
-    """Given random budgets, a project's price, slope and poor supporters do not depend on
-    the lower bound the poor/rich fixpoint starts from (the range certificates pass one)."""
+    """Given random budgets, a project's price, slope and poor supporters (line search) do
+    not depend on the lower bound the poor/rich fixpoint starts from."""
     rng = np.random.default_rng(7)
     for seed in range(10):
         election = varied_election(900 + seed, vote_type)
         engine = MESEngine(election.profile)
-        search = Add1Search(engine)
+        search = LineSearch(engine)
         g = len(election.profile.groups)
         for _ in range(5):
             b = rng.uniform(0, 2 * float(election.budget) / election.profile.num_voters, g)
