@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from ballots.hashing import document_hash
+from ballots import census
+from ballots.hashing import document_hash, normalise_document
 from ballots.models import CensusEntry, CensusImport, ImportStatus
 from ballots.services import census_import_run, census_import_start
 from pbudget import roles
@@ -149,3 +153,109 @@ def test_given_real_worker_when_file_uploaded_then_worker_imports_it(
     log = Path(live.BASE_DIR) / "var" / f"celery-test-{live.RUN_ID}.log"
     assert record.status == ImportStatus.DONE, log.read_text()[-3000:]
     assert CensusEntry.objects.count() == 3
+
+
+def _census_text(rows: list[str]) -> str:
+    return "document_number,birth_date,postal_code,district\n" + "\n".join(rows) + "\n"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_given_file_with_new_and_known_numbers_then_each_counted_once_and_claims_kept(
+    old_town, admin
+):
+    """Known numbers are updated (written in any form), the others added."""
+    holder = make_user("holder@example.org")
+    make_entry("10000001A", old_town, postal="99999", claimed_by=holder)
+    make_entry("10000002B", old_town, postal="99999")
+    rows = [f"{10000000 + n}{'AB'[n % 2]},1980-02-03,28001,old-town" for n in range(3, 203)]
+    rows[50:50] = ["10.000.001-a,1970-01-01,28 010,Old Town", "10000002b,1971-01-01,28011,old-town"]
+    record = _start(_census_text(rows), admin)
+    record.refresh_from_db()
+    assert record.status == ImportStatus.DONE, record.error_message
+    assert (record.total_rows, record.created_rows, record.updated_rows) == (202, 200, 2)
+    assert CensusEntry.objects.count() == 202
+    first = CensusEntry.objects.get(document_hash=document_hash("10000001A"))
+    assert (str(first.birth_date), first.postal_code, first.claimed_by) == (
+        "1970-01-01",
+        "28010",
+        holder,
+    )
+    second = CensusEntry.objects.get(document_hash=document_hash("10000002B"))
+    assert (str(second.birth_date), second.postal_code) == ("1971-01-01", "28011")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("last_row", "problem"),
+    [
+        ("90000000Z,1980-02-30,28001,old-town", "not a birth date"),
+        ("00000100A,1990-01-01,28001,old-town", "already on line 101"),
+    ],
+)
+def test_given_bad_row_at_the_end_of_a_long_file_then_nothing_changes(
+    old_town, admin, last_row, problem
+):
+    """Rows before the bad one, updates and additions alike, are not kept."""
+    make_entry("00000001A", old_town, postal="11111")
+    rows = [f"{n:08d}A,1980-02-03,28001,old-town" for n in range(1, 20_000)]
+    record = _start(_census_text([*rows, last_row]), admin)
+    record.refresh_from_db()
+    assert record.status == ImportStatus.FAILED
+    assert record.error_line == 20_001
+    assert problem in record.error_message
+    assert list(CensusEntry.objects.values_list("postal_code", flat=True)) == ["11111"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_given_database_refuses_the_new_rows_then_the_updates_are_undone_too(
+    old_town, admin, monkeypatch
+):
+    """Updates and additions are two statements of one transaction."""
+    make_entry("11111111A", old_town, postal="99999")
+    lookup = census._district_lookup
+    # A district that is gone by the time the rows are written: the foreign key refuses
+    # the new rows when the transaction commits, after the update has run.
+    monkeypatch.setattr(census, "_district_lookup", lambda: {**lookup(), "old-town": 10**9})
+    record = _start(GOOD, admin)
+    record.refresh_from_db()
+    assert record.status == ImportStatus.FAILED
+    assert "nothing was changed" in record.error_message
+    entry = CensusEntry.objects.get()
+    assert (entry.postal_code, entry.district) == ("99999", old_town)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_given_import_when_rows_are_copied_then_progress_is_in_the_cache(old_town, tmp_path):
+    rows = [f"{n:08d}A,1980-02-03,28001,old-town" for n in range(1, 120_001)]
+    path = tmp_path / "census.csv"
+    path.write_text(_census_text(rows))
+    created, updated = census.import_census_file(path, import_id=777, today=date(2026, 11, 30))
+    assert (created, updated) == (120_000, 0)
+    assert cache.get(census.progress_key(777)) == 120_000
+    cache.delete(census.progress_key(777))
+
+
+@pytest.mark.django_db
+def test_given_entry_when_same_hash_added_again_then_database_refuses(old_town):
+    """One census entry per document number, enforced by the database itself."""
+    make_entry("11111111A", old_town)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CensusEntry.objects.bulk_create(
+            [
+                CensusEntry(
+                    document_hash=document_hash("11111111A"),
+                    district=old_town,
+                    birth_date=date(1990, 1, 1),
+                    postal_code="28001",
+                )
+            ]
+        )
+
+
+@pytest.mark.parametrize(
+    "number", ["11111111A", "12.345.678-z", " x9y ", "ÑANDU123", "a" * 40, "Straße-77"]
+)
+@pytest.mark.parametrize("key", ["short", "k" * 64, "a much longer key " * 8])
+def test_census_import_hash_is_the_document_hash(settings, number, key):
+    settings.PBUDGET_HMAC_KEY = key
+    assert census._census_hasher()(normalise_document(number)) == document_hash(number)
