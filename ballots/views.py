@@ -10,7 +10,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -258,7 +258,8 @@ def _receipt_redirect(request, cycle: Cycle, result: services.CastResult):
     The code travels only to the voter's browser and is never stored on the server: in
     the session it would sit next to the user id, and its hash is on the ballot.
     """
-    response = redirect("ballots:receipt", slug=cycle.slug)
+    receipt_url = _receipt_cookie_path(cycle)
+    response = HttpResponseRedirect(receipt_url)
     payload = {
         "user": request.user.pk,
         "cycle": cycle.pk,
@@ -269,7 +270,7 @@ def _receipt_redirect(request, cycle: Cycle, result: services.CastResult):
         RECEIPT_COOKIE,
         signing.dumps(payload, salt=RECEIPT_SALT),
         max_age=RECEIPT_MAX_AGE,
-        path=_receipt_cookie_path(cycle),
+        path=receipt_url,
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
         samesite="Lax",
