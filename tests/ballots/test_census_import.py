@@ -189,7 +189,8 @@ def test_given_file_with_new_and_known_numbers_then_each_counted_once_and_claims
     ("last_row", "problem"),
     [
         ("90000000Z,1980-02-30,28001,old-town", "not a birth date"),
-        ("00000100A,1990-01-01,28001,old-town", "already on line 101"),
+        ("00000100A,1990-01-01,28001,old-town", "already on line 101"),  # a new number
+        ("00000001a,1990-01-01,28001,old-town", "already on line 2"),  # a known number
     ],
 )
 def test_given_bad_row_at_the_end_of_a_long_file_then_nothing_changes(
