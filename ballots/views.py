@@ -37,7 +37,7 @@ from ballots.models import (
     ConflictStatus,
 )
 from ballots.predicates import is_voting_open
-from pbudget import fastread, registry
+from pbudget import registry
 from pbudget.mfa import MFA_OK, mfa_redirect, mfa_status, staff_page
 from pbudget.models import Cycle, Phase, VotingMethod
 from pbudget.predicates import is_verified_email
@@ -54,7 +54,11 @@ def _messages_of(error: ValidationError) -> list[str]:
 
 
 def _published_cycle(request, slug: str) -> Cycle:
-    cycle = fastread.one(Cycle, "t.slug = %s", [slug])  # the ballot's hot path: no ORM
+    return _visible(request, get_object_or_404(Cycle, slug=slug))
+
+
+def _visible(request, cycle: Cycle | None) -> Cycle:
+    """The cycle, unless it is missing or unpublished (then only cycle managers see it)."""
     if cycle is None:
         raise Http404
     if not cycle.is_published and not request.user.has_perm("pbudget.manage_cycles"):
@@ -164,7 +168,7 @@ def _may_cast(user, cycle: Cycle, entry: CensusEntry) -> bool:
     """``ballots.cast_ballot`` for a user whose census entry is already in hand.
 
     The rule is ``is_verified_email & is_verified_resident & is_voting_open``; the caller
-    has read the entry with ``selectors.census_entry_for_ballot``, which also tells
+    has read the entry with ``selectors.cycle_and_entry_for_ballot``, which also tells
     whether the e-mail is confirmed, so neither check costs a query here.
     tests/ballots/test_casting_performance.py checks this agrees with the rule.
     """
@@ -189,14 +193,14 @@ def ballot(request, slug: str):
     """The ballot of the signed-in resident's district in ``cycle``; POST casts it.
 
     Casting (POST with any action but "check") is the hot path of a vote: it reads the
-    user, the cycle, and the census entry with the e-mail check (one query); the ballot
+    user, then the cycle with the census entry and the e-mail check (one query); the ballot
     sections are kept in memory while voting is open (they are frozen then); then
     ``ballot_cast`` writes everything in one database call.
     """
-    cycle = _published_cycle(request, slug)
+    cycle, entry = selectors.cycle_and_entry_for_ballot(slug, request.user)
+    cycle = _visible(request, cycle)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    entry = selectors.census_entry_for_ballot(request.user)
     if entry is None:
         messages.info(request, _("Verify your residency first; then you can vote."))
         return redirect(f"{reverse('ballots:verify')}?next={request.path}")

@@ -362,6 +362,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20, help="duration of the fixed rate")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn -k")
     parser.add_argument("--max-seconds", type=float, default=180, help="bound on each phase")
     parser.add_argument("--in-process", type=int, default=0, metavar="N")
     args = parser.parse_args()
@@ -388,11 +389,11 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "pbudget.wsgi", "-b", f"{HOST}:{port}",
-         "-k", "gthread", "-w", str(args.workers), "--threads", str(args.threads),
+         "-k", args.worker_class, "-w", str(args.workers), "--threads", str(args.threads),
          "--keep-alive", "30", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
-    config = f"gunicorn gthread {args.workers} workers x {args.threads} threads"
+    config = f"gunicorn {args.worker_class} {args.workers} workers x {args.threads} threads"
     try:
         for _ in range(100):
             try:

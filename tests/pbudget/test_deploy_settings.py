@@ -61,3 +61,11 @@ def test_email_url_is_parsed():
     assert email_settings("console://")["EMAIL_BACKEND"].endswith("console.EmailBackend")
     with pytest.raises(ValueError, match="unknown scheme"):
         email_settings("carrier-pigeon://")
+
+
+def test_csp_header_is_on_pages_and_errors_but_not_on_redirects(client, db):
+    assert "Content-Security-Policy" in client.get("/no-such-page/").headers
+    assert "Content-Security-Policy" in client.get("/vote/").headers
+    to_login = client.get("/accounts/profile/")
+    assert to_login.status_code == 302
+    assert "Content-Security-Policy" not in to_login.headers

@@ -6,7 +6,7 @@ import pytest
 from django.http import Http404
 
 from ballots.models import CensusEntry
-from ballots.selectors import census_entry_for_ballot
+from ballots.selectors import cycle_and_entry_for_ballot
 from pbudget import fastread
 from pbudget.models import Cycle, District
 from tests.ballots.factories import make_entry, make_voter
@@ -32,27 +32,40 @@ def test_one_reads_a_cycle_as_the_orm_does():
     assert fastread.one(Cycle, "t.slug = %s", ["no-such-cycle"]) is None
 
 
-def test_the_census_entry_for_the_ballot_has_its_district_and_the_email_check():
-    make_cycle(phase="voting", slug="fast-entry")
+def test_the_ballot_reads_cycle_entry_district_and_email_check_in_one_query(
+    django_assert_num_queries,
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    cycle = make_cycle(phase="voting", slug="fast-entry")
     old_town = District.objects.get(slug="old-town")
     voter = make_voter("fast@example.org", old_town, document="FAST1234")
-    entry = census_entry_for_ballot(voter)
+    with django_assert_num_queries(1):
+        read_cycle, entry = cycle_and_entry_for_ballot("fast-entry", voter)
+    _same(read_cycle, Cycle.objects.get(pk=cycle.pk))
     _same(entry, CensusEntry.objects.get(claimed_by=voter))
     _same(entry.district, old_town)
     assert entry.email_verified is True
 
     unconfirmed = make_user("unconfirmed@example.org", verified=False)
     make_entry("FAST5678", old_town, claimed_by=unconfirmed)
-    assert census_entry_for_ballot(unconfirmed).email_verified is False
-    assert census_entry_for_ballot(make_user("nobody@example.org")) is None
+    assert cycle_and_entry_for_ballot("fast-entry", unconfirmed)[1].email_verified is False
+    nobody = make_user("nobody@example.org")
+    assert cycle_and_entry_for_ballot("fast-entry", nobody)[0].pk == cycle.pk
+    assert cycle_and_entry_for_ballot("fast-entry", nobody)[1] is None
+    assert cycle_and_entry_for_ballot("fast-entry", AnonymousUser())[1] is None
+    assert cycle_and_entry_for_ballot("no-such-cycle", voter) == (None, None)
 
 
-def test_an_unknown_cycle_on_the_ballot_page_is_a_404(client):
-    from ballots.views import _published_cycle
+def test_an_unknown_or_unpublished_cycle_on_the_ballot_page_is_a_404(client):
+    from ballots.views import _visible
 
     with pytest.raises(Http404):
-        _published_cycle(None, "missing")
+        _visible(None, None)
     assert client.get("/vote/missing/").status_code == 404
+    make_cycle(phase="voting", slug="hidden-vote", is_published=False)
+    client.force_login(make_user("resident-hidden@example.org"))
+    assert client.get("/vote/hidden-vote/").status_code == 404
 
 
 def test_the_backends_read_the_same_user_and_refuse_inactive_or_unknown_ones():
