@@ -39,3 +39,26 @@ def test_the_loader_counts_and_publishes_budget_2025_when_it_has_ballots():
     assert runs.count() == 2  # Old Town and city-wide
     assert all(run.is_published for run in runs)
     assert cycle.proposals.filter(status="feasible").count() == 0
+
+
+def test_the_loader_imports_a_ranked_election_whose_page_compares_the_rules(client):
+    from django.urls import reverse
+
+    demo.load(now=timezone.now())
+    demo.load(now=timezone.now())
+
+    cycle = Cycle.objects.get(slug=demo.RANKED_SLUG)
+    assert cycle.voting_method == "ranked"
+    assert Ballot.objects.filter(cycle=cycle).count() == 103
+    official = TallyRun.objects.get(cycle=cycle, is_official=True)
+    assert official.is_published
+    assert set(TallyRun.objects.filter(cycle=cycle).values_list("rule", flat=True)) >= {
+        "greedy",
+        "mes-add1-greedy",
+    }
+    district = official.district.slug
+    html = client.get(reverse("ballots:results_detail", args=[cycle.slug, district])).content
+    html = html.decode()
+    assert "How the rule changes the outcome" in html
+    assert "Greedy by approvals" in html
+    assert "read every ballot as a list of approved projects" in html
