@@ -410,17 +410,9 @@ def _money(amount: Decimal, cycle: Cycle) -> str:
 
 
 def _choice_rows(cycle: Cycle, ballot: Ballot, values: dict[int, int]) -> list[BallotChoice]:
-    ranked = cycle.voting_method == VotingMethod.RANKED
-    cumulative = cycle.voting_method == VotingMethod.CUMULATIVE
     return [
-        BallotChoice(
-            ballot=ballot,
-            proposal_id=pk,
-            points=value if cumulative else 1,
-            rank=value if ranked else None,
-        )
-        for pk, value in sorted(values.items())
-        if value
+        BallotChoice(ballot=ballot, proposal_id=pk, points=points, rank=rank)
+        for pk, points, rank in zip(*_choice_arrays(cycle, values), strict=True)
     ]
 
 
