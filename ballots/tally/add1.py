@@ -44,10 +44,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 
 import numpy as np
 
-from .add1_lines import follow_lines
+from .add1_lines import bought_before, follow_lines
 from .mes import TOL, MESEngine, NearTie
 from .mes import dot as _dot
 
@@ -210,7 +211,7 @@ class Add1Search:
         pos = self.pos
         cost_low = self.cost_low
         wsum = self.wsum
-        before = self._before
+        before = partial(bought_before, eng, self.rank)
         b = np.full(self.n_groups, beta)
         low = self.elb_low.copy()
         ratio = np.zeros(self.m)
@@ -337,19 +338,6 @@ class Add1Search:
             key[best] = _BIG
             fresh[self.cos[best]] = False
             t += 1
-
-    def _before(self, j: int, best: int, val: dict, err: dict, exact: dict) -> bool:
-        """Return True if project j is bought before ``best`` (lower price, then tie order)."""
-        if val[j] + err[j] < val[best] - err[best]:
-            return True
-        if val[j] - err[j] > val[best] + err[best]:
-            return False
-        ej, eb = exact.get(j), exact.get(best)
-        if ej is not None and eb is not None:
-            return (ej, self.rank[j]) < (eb, self.rank[best])
-        if self.engine.is_clone(j, best):
-            return bool(self.rank[j] < self.rank[best])
-        raise NearTie
 
 
 def add1_indices(profile_budget: Fraction, n: int, engine: MESEngine) -> tuple[list[int], dict]:

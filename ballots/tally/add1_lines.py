@@ -52,6 +52,24 @@ MIN_SPAN = 2
 MAX_FAILS = 2
 
 
+def bought_before(engine: MESEngine, rank, j: int, best: int, val, err, exact: dict) -> bool:
+    """Return True if project j is bought before ``best`` (lower price, then tie order).
+
+    ``val`` and ``err`` hold each project's price and its error bound (arrays or dicts);
+    ``exact`` the prices known exactly. Raises NearTie when the bounds cannot decide.
+    """
+    if val[j] + err[j] < val[best] - err[best]:
+        return True
+    if val[j] - err[j] > val[best] + err[best]:
+        return False
+    ej, eb = exact.get(j), exact.get(best)
+    if ej is not None and eb is not None:
+        return (ej, rank[j]) < (eb, rank[best])
+    if engine.is_clone(j, best):
+        return bool(rank[j] < rank[best])
+    raise NearTie
+
+
 @dataclass
 class _Round:
     """The state at the start of one MES round, and how far (in beta) its choice holds."""
@@ -283,7 +301,7 @@ class Add1Search:
                         exact.pop(j, None)
                     fresh[j] = True
                 keep.append(j)
-                if best < 0 or self._before(j, best, lbv, lbe, exact):
+                if best < 0 or bought_before(self.engine, self.rank, j, best, lbv, lbe, exact):
                     best, best_rho, best_err = j, lbv[j], lbe[j]
             remaining = keep
             if cert is not None:
@@ -465,19 +483,6 @@ class Add1Search:
         v2, q = line
         v1 = v2 - q * span - TOL * abs(q) * span
         return v1 > c1 and v2 > c2
-
-    def _before(self, j: int, best: int, lb: np.ndarray, err: np.ndarray, exact: dict) -> bool:
-        """Return True if project j is bought before ``best`` (lower price, then tie order)."""
-        if lb[j] + err[j] < lb[best] - err[best]:
-            return True
-        if lb[j] - err[j] > lb[best] + err[best]:
-            return False
-        ej, eb = exact.get(j), exact.get(best)
-        if ej is not None and eb is not None:
-            return (ej, self.rank[j]) < (eb, self.rank[best])
-        if self.engine.is_clone(j, best):
-            return bool(self.rank[j] < self.rank[best])
-        raise NearTie
 
     def _holds_until(
         self,
