@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -113,21 +114,8 @@ def cycle_and_entry_for_ballot(slug: str, user) -> tuple[Cycle | None, CensusEnt
     all of them on every request, so one prepared query (``pbudget.fastread``) does it.
     """
     user_id = user.pk if user.is_authenticated else None
-    sql = _FOR_BALLOT.get("sql")
-    if sql is None:
-        table = lambda model: connection.ops.quote_name(model._meta.db_table)  # noqa: E731
-        # Only table and column names from the models go into the text; values are parameters.
-        sql = _FOR_BALLOT["sql"] = (
-            f"SELECT {fastread.columns(Cycle, 'c')}, {fastread.columns(CensusEntry, 'e')}, "  # noqa: S608
-            f"{fastread.columns(District, 'd')}, "
-            f"EXISTS (SELECT 1 FROM {table(EmailAddress)} a WHERE a.user_id = %s AND a.verified) "
-            f"FROM {table(Cycle)} c "
-            f"LEFT JOIN ({table(CensusEntry)} e JOIN {table(District)} d ON d.id = e.district_id) "
-            "ON e.claimed_by_id = %s "
-            "WHERE c.slug = %s LIMIT 1"
-        )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, user_id, slug])
+        cursor.execute(_cycle_and_entry_sql(), [user_id, user_id, slug])
         row = cursor.fetchone()
     if row is None:
         return None, None
@@ -142,7 +130,19 @@ def cycle_and_entry_for_ballot(slug: str, user) -> tuple[Cycle | None, CensusEnt
     return cycle, entry
 
 
-_FOR_BALLOT: dict[str, str] = {}
+@cache
+def _cycle_and_entry_sql() -> str:
+    table = fastread.table
+    # Only table and column names from the models go into the text; values are parameters.
+    return (
+        f"SELECT {fastread.columns(Cycle, 'c')}, {fastread.columns(CensusEntry, 'e')}, "  # noqa: S608
+        f"{fastread.columns(District, 'd')}, "
+        f"EXISTS (SELECT 1 FROM {table(EmailAddress)} a WHERE a.user_id = %s AND a.verified) "
+        f"FROM {table(Cycle)} c "
+        f"LEFT JOIN ({table(CensusEntry)} e JOIN {table(District)} d ON d.id = e.district_id) "
+        "ON e.claimed_by_id = %s "
+        "WHERE c.slug = %s LIMIT 1"
+    )
 
 
 def census_lookup(

@@ -31,6 +31,11 @@ def _shape(model: type[Model], alias: str) -> tuple[list[str], str, list]:
     return [field.attname for field in fields], columns, converters
 
 
+def table(model: type[Model]) -> str:
+    """``model``'s table name, quoted for SQL."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
 def columns(model: type[Model], alias: str) -> str:
     """``alias.col1, alias.col2, …``: every concrete column of ``model``, in field order."""
     return _shape(model, alias)[1]
@@ -54,10 +59,9 @@ def build(model: type[Model], alias: str, values) -> Model:
 
 def one(model: type[Model], where: str, params) -> Model | None:
     """The first ``model`` row matching the SQL condition ``where`` (columns as ``t.x``)."""
-    table = connection.ops.quote_name(model._meta.db_table)
     # Table and column names come from the model, ``where`` from the calling code; values
     # are always parameters.
-    sql = f"SELECT {columns(model, 't')} FROM {table} t WHERE {where} LIMIT 1"  # noqa: S608
+    sql = f"SELECT {columns(model, 't')} FROM {table(model)} t WHERE {where} LIMIT 1"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
