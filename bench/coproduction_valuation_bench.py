@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ledger_seed import seed_ledger  # noqa: E402  (bench/ is on the path when run as a script)
+from ledger_seed import seed_ledger, seed_projects_and_users  # noqa: E402  (bench/ is on the path when run as a script)
 
 URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pb_coproduction_bench"
@@ -43,56 +43,14 @@ def ensure_database() -> None:
 
 
 def seed(entries: int) -> None:
-    from datetime import date, timedelta
+    from datetime import date
     from decimal import Decimal
 
     from django.db import connection
 
     from coproduction.models import ValuationRate
-    from pbudget.models import Cycle, District, User
-    from proposals.models import Proposal
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE coproduction_valuation, coproduction_ledgerdecision, "
-            "coproduction_ledgerentry CASCADE"
-        )
-    district, _ = District.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
-    start = date(2025, 1, 1)
-    cycle, _ = Cycle.objects.get_or_create(
-        slug="bench",
-        defaults={
-            "name": "Bench",
-            "fiscal_year": 2025,
-            "ideas_opens": "2024-01-01T00:00Z",
-            "review_opens": "2024-02-01T00:00Z",
-            "voting_opens": "2024-03-01T00:00Z",
-            "voting_closes": "2024-04-01T00:00Z",
-            "implementation_opens": "2024-05-01T00:00Z",
-        },
-    )
-    projects = []
-    for n in range(50):
-        project, _ = Proposal.objects.get_or_create(
-            cycle=cycle,
-            title=f"Bench project {n}",
-            defaults={
-                "district": district,
-                "summary": "s",
-                "description": "d",
-                "status": "selected",
-                "official_cost": Decimal("50000"),
-                "starts_on": start,
-                "ends_on": start + timedelta(days=365),
-            },
-        )
-        projects.append(project.pk)
-    users = list(User.objects.filter(email__startswith="bench-").values_list("pk", flat=True))
-    if len(users) < 2000:
-        User.objects.bulk_create(
-            [User(email=f"bench-{n}@example.org") for n in range(len(users), 2000)]
-        )
-        users = list(User.objects.filter(email__startswith="bench-").values_list("pk", flat=True))
+    _cycle, projects, users = seed_projects_and_users(cycle_slug="bench", cycle_name="Bench")
     if not ValuationRate.objects.filter(occupation_code="47-2031", series="bench").exists():
         ValuationRate.objects.create(
             kind="occupation",

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ledger_seed import seed_ledger  # noqa: E402  (bench/ is on the path when run as a script)
+from ledger_seed import seed_ledger, seed_projects_and_users  # noqa: E402  (bench/ is on the path when run as a script)
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pb_finance_bench")
 os.environ["DATABASE_URL"] = URL
@@ -46,61 +46,22 @@ def ensure_database() -> None:
 
 
 def seed(entries: int):
-    from datetime import date, timedelta
-    from decimal import Decimal
-
     from django.db import connection
 
     from coproduction.skills import ensure_taxonomy
-    from pbudget.models import Cycle, District, User
-    from proposals.models import Proposal
+    from pbudget.models import User
 
     ensure_taxonomy()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE coproduction_valuation, coproduction_ledgerdecision, "
-            "coproduction_ledgerentry CASCADE"
-        )
-    district, _ = District.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
-    start = date(2025, 1, 1)
-    cycle, _ = Cycle.objects.get_or_create(
-        slug="finance-bench",
-        defaults={
-            "name": "Finance bench",
-            "fiscal_year": 2025,
-            "currency": "USD",
-            "ideas_opens": "2024-01-01T00:00Z",
-            "review_opens": "2024-02-01T00:00Z",
-            "voting_opens": "2024-03-01T00:00Z",
-            "voting_closes": "2024-04-01T00:00Z",
-            "implementation_opens": "2024-05-01T00:00Z",
+    cycle, projects, users = seed_projects_and_users(
+        cycle_slug="finance-bench",
+        cycle_name="Finance bench",
+        currency="USD",
+        project_fields=lambda n: {
+            "department": "Public Works",
+            "program": "PB 2025",
+            "account_code": f"PB-2025-{n:04d}",
         },
     )
-    projects = []
-    for n in range(50):
-        project, _ = Proposal.objects.get_or_create(
-            cycle=cycle,
-            title=f"Bench project {n}",
-            defaults={
-                "district": district,
-                "summary": "s",
-                "description": "d",
-                "status": "selected",
-                "official_cost": Decimal("50000"),
-                "department": "Public Works",
-                "program": "PB 2025",
-                "account_code": f"PB-2025-{n:04d}",
-                "starts_on": start,
-                "ends_on": start + timedelta(days=365),
-            },
-        )
-        projects.append(project.pk)
-    users = list(User.objects.filter(email__startswith="bench-").values_list("pk", flat=True))
-    if len(users) < 2000:
-        User.objects.bulk_create(
-            [User(email=f"bench-{n}@example.org") for n in range(len(users), 2000)]
-        )
-        users = list(User.objects.filter(email__startswith="bench-").values_list("pk", flat=True))
     with connection.cursor() as cursor:
         seed_ledger(
             cursor,

@@ -1,6 +1,69 @@
-"""Seed coproduction ledger entries with one SQL statement (shared by the benchmarks)."""
+"""Seed a funded cycle and coproduction ledger entries (shared by the benchmarks)."""
 
 from __future__ import annotations
+
+
+def seed_projects_and_users(
+    *, cycle_slug: str, cycle_name: str, project_fields=None, **cycle_fields
+) -> tuple:
+    """Empty the ledger; return (cycle, 50 selected project ids, 2,000 user ids).
+
+    The cycle (``cycle_slug``, fiscal year 2025, past phases), its projects ("Bench project
+    n", 50,000 each, with ``project_fields(n)`` added) and the users are made once and
+    reused by later runs.
+    """
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from pbudget.models import Cycle, District, User
+    from proposals.models import Proposal
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE coproduction_valuation, coproduction_ledgerdecision, "
+            "coproduction_ledgerentry CASCADE"
+        )
+    district, _ = District.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    start = date(2025, 1, 1)
+    cycle, _ = Cycle.objects.get_or_create(
+        slug=cycle_slug,
+        defaults={
+            "name": cycle_name,
+            "fiscal_year": 2025,
+            "ideas_opens": "2024-01-01T00:00Z",
+            "review_opens": "2024-02-01T00:00Z",
+            "voting_opens": "2024-03-01T00:00Z",
+            "voting_closes": "2024-04-01T00:00Z",
+            "implementation_opens": "2024-05-01T00:00Z",
+            **cycle_fields,
+        },
+    )
+    projects = []
+    for n in range(50):
+        project, _ = Proposal.objects.get_or_create(
+            cycle=cycle,
+            title=f"Bench project {n}",
+            defaults={
+                "district": district,
+                "summary": "s",
+                "description": "d",
+                "status": "selected",
+                "official_cost": Decimal("50000"),
+                "starts_on": start,
+                "ends_on": start + timedelta(days=365),
+                **(project_fields(n) if project_fields else {}),
+            },
+        )
+        projects.append(project.pk)
+    users = list(User.objects.filter(email__startswith="bench-").values_list("pk", flat=True))
+    if len(users) < 2000:
+        User.objects.bulk_create(
+            [User(email=f"bench-{n}@example.org") for n in range(len(users), 2000)]
+        )
+        users = list(User.objects.filter(email__startswith="bench-").values_list("pk", flat=True))
+    return cycle, projects, users
 
 
 def seed_ledger(
