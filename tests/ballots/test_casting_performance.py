@@ -24,6 +24,17 @@ pytestmark = pytest.mark.django_db
 CAST_QUERIES = 4
 
 
+def _voted_on_paper(cycle, voter) -> None:
+    VoterRoll.objects.create(
+        voter=voter.census_entry,
+        cycle=cycle,
+        district=voter.census_entry.district,
+        channel=Channel.PAPER,
+        voted_at=cycle.voting_opens,
+        booth=make_booth(cycle),
+    )
+
+
 def _cast(client, cycle, *titles, choices=()):
     url = reverse("ballots:ballot", args=[cycle.slug])
     choices = list(choices) or [project(cycle, title).pk for title in titles]
@@ -103,14 +114,7 @@ def test_given_someone_elses_receipt_cookie_then_no_code_is_shown(
 def test_given_a_paper_voter_when_posting_an_online_ballot_then_closed_page_and_no_ballot(
     client, voting_cycle, voter
 ):
-    VoterRoll.objects.create(
-        voter=voter.census_entry,
-        cycle=voting_cycle,
-        district=voter.census_entry.district,
-        channel=Channel.PAPER,
-        voted_at=voting_cycle.voting_opens,
-        booth=make_booth(voting_cycle),
-    )
+    _voted_on_paper(voting_cycle, voter)
     client.force_login(voter)
     for titles in (["Benches"], ["Playground", "Bike lane"]):  # a valid and a broken ballot
         response = _cast(client, voting_cycle, *titles)
@@ -166,14 +170,7 @@ def test_given_a_paper_vote_then_the_cast_function_writes_nothing(voting_cycle, 
 
     from ballots.services import ballot_cast
 
-    VoterRoll.objects.create(
-        voter=voter.census_entry,
-        cycle=voting_cycle,
-        district=voter.census_entry.district,
-        channel=Channel.PAPER,
-        voted_at=voting_cycle.voting_opens,
-        booth=make_booth(voting_cycle),
-    )
+    _voted_on_paper(voting_cycle, voter)
     with pytest.raises(ValidationError) as raised:
         ballot_cast(user=voter, cycle=voting_cycle, values={project(voting_cycle, "Benches").pk: 1})
     assert raised.value.code == "voted_on_paper"
