@@ -40,7 +40,6 @@ from ballots.predicates import is_voting_open
 from pbudget import registry
 from pbudget.mfa import MFA_OK, mfa_redirect, mfa_status, staff_page
 from pbudget.models import Cycle, Phase, VotingMethod
-from pbudget.predicates import is_verified_email
 
 MARK_SALT = "ballots.booth-mark"
 MARK_MAX_AGE = 15 * 60
@@ -172,10 +171,7 @@ def _may_cast(user, cycle: Cycle, entry: CensusEntry) -> bool:
     whether the e-mail is confirmed, so neither check costs a query here.
     tests/ballots/test_casting_performance.py checks this agrees with the rule.
     """
-    verified = getattr(entry, "email_verified", None)
-    if verified is None:
-        verified = is_verified_email(user)
-    return is_voting_open(user, cycle) and verified
+    return is_voting_open(user, cycle) and entry.email_verified
 
 
 def _closed(request, context: dict, entry, cycle: Cycle, **extra):
