@@ -100,7 +100,7 @@ class Add1Search:
         self.engine = engine
         profile = engine.profile
         self.m = len(profile.ids)
-        self.n_groups = len(profile.groups)
+        self.n_groups = profile.num_groups
         self.cands = list(engine.cands)
         self.rank = engine.rank
         self.rank_l = [int(x) for x in engine.rank]

@@ -172,7 +172,7 @@ class MESEngine:
         checks by hand.)
         """
         m = len(self.profile.ids)
-        b = np.full(len(self.profile.groups), beta)
+        b = np.full(self.profile.num_groups, beta)
         lb = np.zeros(m)
         lb_err = np.zeros(m)
         ex: list[Fraction | None] = [None] * m
@@ -257,7 +257,7 @@ class MESEngine:
     def _run_exact(self, beta: Fraction) -> MESOutcome:
         """Run MES in exact rational arithmetic (slow; used when floats cannot decide)."""
         m = len(self.profile.ids)
-        b: list[Fraction] = [Fraction(beta)] * len(self.profile.groups)
+        b: list[Fraction] = [Fraction(beta)] * self.profile.num_groups
         lb: dict[int, Fraction] = dict(self.exact_lb)
         fresh = [False] * m
         remaining = list(self.cands)

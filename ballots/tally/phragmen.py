@@ -35,13 +35,13 @@ def phragmen_indices(profile: Profile) -> list[int]:
     cands = [j for j in range(len(costs)) if approvals[j] > 0 and costs[j] <= budget]
     if not cands:
         return []
-    inc = profile.incidence > 0
+    inc = profile.support_matrix
     weights = profile.weights
     # cnt[q, k]: approvals of q from voters whose load was set by the k-th purchase
     # (column 0: no purchase yet, load 0).
     cnt = np.zeros((len(costs), len(cands) + 1), dtype=np.int64)
     cnt[:, 0] = approvals
-    last = np.zeros(len(profile.groups), dtype=np.int64)
+    last = np.zeros(profile.num_groups, dtype=np.int64)
     loads: list[Fraction] = [Fraction(0)]
     loads_f = np.zeros(len(cands) + 1)
     cost_f = np.array([float(c) for c in costs])

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -143,35 +144,54 @@ class Profile:
         self.costs = [p.cost for p in election.projects]
         self.budget = election.budget
         m = len(self.ids)
-        counts: dict[tuple[tuple[int, int], ...], int] = {}
+        counts: dict[tuple, int] = {}
         ordinal = self.vote_type == "ordinal"
         cumulative = self.vote_type in ("cumulative", "scoring")
-        for ballot in election.ballots:
+        index = self.index
+        approval = not ordinal and not cumulative
+        if approval:
+            # Approval: a group's key is its sorted project tuple (no scores to carry).
+            get = index.__getitem__
+            for ballot in election.ballots:
+                try:
+                    key = tuple(sorted(map(get, ballot.projects)))
+                except KeyError as exc:
+                    raise ValueError(f"ballot {ballot.voter_id}: unknown project {exc}") from None
+                counts[key] = counts.get(key, 0) + ballot.weight
+        for ballot in () if approval else election.ballots:
             try:
-                idx = [self.index[pid] for pid in ballot.projects]
+                idx = [index[pid] for pid in ballot.projects]
             except KeyError as exc:
                 raise ValueError(f"ballot {ballot.voter_id}: unknown project {exc}") from None
             if ordinal:
                 # Borda score as in Pabulib's ``score`` column: length of the ballot minus rank.
                 n = len(idx)
                 key = tuple((j, n - r) for r, j in enumerate(idx))
-            elif cumulative:
+            else:
                 pts = ballot.points if ballot.points is not None else (1,) * len(idx)
                 key = tuple(sorted((j, p) for j, p in zip(idx, pts, strict=False) if p > 0))
-            else:
-                key = tuple(sorted((j, 1) for j in idx))
             counts[key] = counts.get(key, 0) + ballot.weight
-        self.groups = list(counts)
+        self._keys = keys = list(counts)
+        self._approval_keys = approval
+        self.num_groups = len(keys)
         self.weights = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
         self.num_voters = int(self.weights.sum())
-        sup: list[list[int]] = [[] for _ in range(m)]
-        sco: list[list[int]] = [[] for _ in range(m)]
-        for g, key in enumerate(self.groups):
-            for j, s in key:
-                sup[j].append(g)
-                sco[j].append(s)
-        self.supporters = [np.array(s, dtype=np.int64) for s in sup]
-        self.scores = [np.array(s, dtype=np.int64) for s in sco]
+        # Supporters and scores per project, from the flattened keys: a stable sort by
+        # project keeps each project's groups in ascending order.
+        lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+        flat = chain.from_iterable(keys)
+        if approval:
+            proj = np.fromiter(flat, dtype=np.int64)
+            score = np.ones(len(proj), dtype=np.int64)
+        else:
+            pairs = np.fromiter(chain.from_iterable(flat), dtype=np.int64)
+            proj, score = pairs[0::2], pairs[1::2]
+        group = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
+        order = np.argsort(proj, kind="stable")
+        bounds = np.searchsorted(proj[order], np.arange(m + 1)).tolist()
+        group, score = group[order], score[order]
+        self.supporters = [group[bounds[j] : bounds[j + 1]] for j in range(m)]
+        self.scores = [score[bounds[j] : bounds[j + 1]] for j in range(m)]
         #: Votes of each project: approvals, points, or Borda score (weighted, exact ints).
         self.votes = [
             int(self.weights[s] @ c) if len(s) else 0
@@ -186,17 +206,26 @@ class Profile:
         self.tie_order = order
 
     @cached_property
-    def incidence(self) -> np.ndarray:
-        """Return the dense group × project matrix of scores (0 where not supported)."""
-        mat = np.zeros((len(self.groups), len(self.ids)), dtype=np.int64)
-        for j, (s, c) in enumerate(zip(self.supporters, self.scores, strict=False)):
-            mat[s, j] = c
+    def groups(self) -> list[tuple[tuple[int, int], ...]]:
+        """Return each distinct ballot as a tuple of ``(project index, score)`` pairs."""
+        if self._approval_keys:
+            return [tuple((j, 1) for j in key) for key in self._keys]
+        return list(self._keys)
+
+    @cached_property
+    def support_matrix(self) -> np.ndarray:
+        """Return the dense group × project matrix: True where the group scores the project."""
+        m = len(self.ids)
+        mat = np.zeros((self.num_groups, m), dtype=bool)
+        lengths = [len(s) for s in self.supporters]
+        if sum(lengths):
+            mat[np.concatenate(self.supporters), np.repeat(np.arange(m), lengths)] = True
         return mat
 
     @cached_property
     def cosupported(self) -> np.ndarray:
         """Return the project × project matrix: True where some ballot supports both."""
-        inc = self.incidence > 0
+        inc = self.support_matrix
         m = len(self.ids)
         out = np.zeros((m, m), dtype=bool)
         for j, s in enumerate(self.supporters):
