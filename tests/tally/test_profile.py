@@ -45,9 +45,7 @@ def test_profile_groups_ballots_and_indexes_supporters(vote_type: str, seed: int
     election = _random_election(vote_type, seed)
     profile = election.profile
     expected = _reference(election)
-    got = {
-        tuple(sorted(g)): int(w) for g, w in zip(profile.groups, profile.weights, strict=True)
-    }
+    got = {tuple(sorted(g)): int(w) for g, w in zip(profile.groups, profile.weights, strict=True)}
     assert got == expected
     assert profile.num_groups == len(profile.groups) == len(expected)
     assert profile.num_voters == sum(b.weight for b in election.ballots)
