@@ -8,6 +8,7 @@ class CoproductionConfig(AppConfig):
 
     def ready(self) -> None:
         from coproduction import demo, extras
+        from coproduction.finance.services import export_purge_expired
         from pbudget import registry
         from pbudget.registry import Link
 
@@ -43,6 +44,7 @@ class CoproductionConfig(AppConfig):
         )
         registry.add_proposal_extra(extras.inkind_extra)
         registry.add_demo_loader(demo.load, order=60)
+        registry.add_cleanup("expired export files", export_purge_expired)
         # Finance: budget lines and exports (coproduction/finance/).
         import coproduction.finance.rules
         import coproduction.tasks_finance  # noqa: F401

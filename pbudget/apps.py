@@ -7,4 +7,7 @@ class PbudgetConfig(AppConfig):
     verbose_name = _("Participatory budget")
 
     def ready(self) -> None:
-        from pbudget import signals  # noqa: F401  (connects allauth signals)
+        from pbudget import registry, signals  # noqa: F401  (connects allauth signals)
+        from pbudget.tasks import clear_expired_sessions
+
+        registry.add_cleanup("expired sessions", clear_expired_sessions)

@@ -69,3 +69,15 @@ def proposal_extras(proposals, place: str) -> dict:
         for pk, html in provider(proposals, place).items():
             combined[pk] = combined.get(pk, "") + str(html)
     return {pk: mark_safe(html) for pk, html in combined.items()}  # noqa: S308  (providers return escaped HTML)
+
+
+# Housekeeping: each entry deletes what has outlived its use (expired export files, images
+# held for abandoned forms, expired sessions) and returns how many things it removed. The
+# core's ``housekeeping`` task runs them all on a schedule (see pbudget.tasks).
+CLEANUPS: list[tuple[str, Callable[[], int]]] = []
+
+
+def add_cleanup(name: str, cleanup: Callable[[], int]) -> None:
+    """Run ``cleanup()`` at every housekeeping pass under ``name``; it must be idempotent."""
+    if all(existing != name for existing, _fn in CLEANUPS):
+        CLEANUPS.append((name, cleanup))

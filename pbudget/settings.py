@@ -204,6 +204,13 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Housekeeping (expired export files, images held for abandoned forms, expired sessions) runs
+# every PBUDGET_HOUSEKEEPING_SECONDS through Celery beat: `make run` starts beat inside its
+# worker; in production run one `celery -A pbudget beat` (or `manage.py housekeeping` by cron).
+PBUDGET_HOUSEKEEPING_SECONDS = int(os.environ.get("PBUDGET_HOUSEKEEPING_SECONDS", "3600"))
+CELERY_BEAT_SCHEDULE = {
+    "housekeeping": {"task": "pbudget.tasks.housekeeping", "schedule": PBUDGET_HOUSEKEEPING_SECONDS}
+}
 
 # Security headers. CSP: no inline scripts or styles anywhere; htmx is served from static.
 X_FRAME_OPTIONS = "DENY"

@@ -207,10 +207,11 @@ def run() -> int:
         manage(env, "migrate", "--noinput", "-v", "0")
         say("Loading demo data ...")
         manage(env, "demo_data")
-        say("Starting the Celery worker ...")
+        say("Starting the Celery worker (with beat, for the hourly housekeeping) ...")
         worker = subprocess.Popen(
             [PYTHON, "-m", "celery", "-A", "pbudget", "worker", "--loglevel=INFO",
-             "--concurrency=2", "--without-gossip", "--without-mingle"],
+             "--concurrency=2", "--without-gossip", "--without-mingle",
+             "--beat", f"--schedule={VAR_DIR / 'celerybeat-schedule'}"],
             env=env, cwd=BASE_DIR, start_new_session=True,
         )  # fmt: skip
         stack.callback(_stop_process, worker, "the Celery worker")

@@ -9,7 +9,7 @@ class ProposalsConfig(AppConfig):
     def ready(self) -> None:
         from pbudget import registry
         from pbudget.registry import Link
-        from proposals import demo, rules  # noqa: F401  (binds the permission names)
+        from proposals import demo, pending, rules  # noqa: F401  (binds the permission names)
 
         registry.add_nav_link(Link(label=_("Proposals"), url_name="proposals:list", order=20))
         registry.add_nav_link(
@@ -27,3 +27,4 @@ class ProposalsConfig(AppConfig):
             )
         )
         registry.add_demo_loader(demo.load, order=20)
+        registry.add_cleanup("held proposal images", pending.purge_stale)

@@ -4,19 +4,23 @@ Browsers cannot refill file inputs, so when a proposal form comes back with erro
 image that was fine is cleaned (re-encoded without metadata), stored under
 ``proposals/pending/`` and named in the form by a signed token. The next submission uses
 the held image unless a new file is chosen for that slot. Tokens are bound to the user and
-expire after a day; held files are deleted when used.
+expire after a day; held files are deleted when used, or by housekeeping once no token can
+name them any more (``purge_stale``).
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from proposals.images import clean_image
 
+FOLDER = "proposals/pending"
 SALT = "proposals.pending-image"
 MAX_AGE = 24 * 3600  # seconds
 
@@ -28,7 +32,7 @@ def hold(upload, *, user) -> dict | None:
     except ValidationError:
         return None
     extension = content.name.rsplit(".", 1)[-1]
-    path = default_storage.save(f"proposals/pending/{uuid.uuid4().hex}.{extension}", content)
+    path = default_storage.save(f"{FOLDER}/{uuid.uuid4().hex}.{extension}", content)
     token = signing.dumps({"path": path, "user": user.pk, "name": upload.name[:120]}, salt=SALT)
     return {"token": token, "url": default_storage.url(path), "name": upload.name[:120]}
 
@@ -44,7 +48,7 @@ def read(token: str, *, user) -> dict | None:
     path = data.get("path", "")
     if (
         data.get("user") != user.pk
-        or not path.startswith("proposals/pending/")
+        or not path.startswith(f"{FOLDER}/")
         or not default_storage.exists(path)
     ):
         return None
@@ -62,3 +66,22 @@ def open_file(held: dict):
 
 def discard(held: dict) -> None:
     default_storage.delete(held["path"])
+
+
+def purge_stale() -> int:
+    """Delete held images older than a token's lifetime: their forms were abandoned."""
+    try:
+        _folders, names = default_storage.listdir(FOLDER)
+    except FileNotFoundError:
+        return 0
+    cutoff = timezone.now() - timedelta(seconds=MAX_AGE)
+    removed = 0
+    for name in names:
+        path = f"{FOLDER}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                removed += 1
+        except FileNotFoundError:  # used or removed meanwhile
+            continue
+    return removed
