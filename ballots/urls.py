@@ -57,4 +57,9 @@ urlpatterns = [
         counting.count_publish,
         name="count_publish",
     ),
+    path(
+        "count/<slug:slug>/<slug:district>/comparison/",
+        counting.count_comparison,
+        name="count_comparison",
+    ),
 ]

@@ -324,6 +324,18 @@ def _comparison_label(rule: str, *, ranked: bool) -> str:
     return _("%(rule)s, on approvals") % {"rule": label}
 
 
+def missing_comparison_rules(run: TallyRun) -> list[str]:
+    """The comparison rules with no finished result for ``run``'s cycle and district."""
+    rules = comparison_rules(run.cycle)
+    done = set(
+        TallyRun.objects.filter(
+            cycle_id=run.cycle_id, district_id=run.district_id, rule__in=rules,
+            status=TallyStatus.DONE,
+        ).values_list("rule", flat=True)
+    )  # fmt: skip
+    return [rule for rule in rules if rule not in done]
+
+
 def rule_comparison(run: TallyRun) -> dict | None:
     """The comparison rules on the same ballots: winners, differences, satisfied voters.
 

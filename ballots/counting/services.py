@@ -33,7 +33,14 @@ from ballots.models import (
     TallyRun,
     TallyStatus,
 )
-from ballots.tally import TALLY_VERSION, Election, format_amount, parse_pabulib_string, tally
+from ballots.tally import (
+    TALLY_VERSION,
+    Election,
+    ballot_hash,
+    format_amount,
+    parse_pabulib_string,
+    tally,
+)
 from pbudget.models import Cycle, District, DistrictBudget, TallyRule, User, VotingMethod
 from proposals.models import BALLOT_STATUSES, Proposal, ProposalStatus
 from proposals.services import proposal_status_change
@@ -193,6 +200,56 @@ def _fail(run_id: int, message: str) -> None:
     )
 
 
+#: What an upsert of a count's rows rewrites on a row that is already there.
+_RUN_FIELDS = [
+    "parameters",
+    "software_version",
+    "ballot_hash",
+    "num_voters",
+    "satisfied_voters",
+    "winners",
+    "votes",
+    "budget",
+    "spent",
+    "left",
+    "status",
+    "progress",
+    "error_message",
+    "started_at",
+    "finished_at",
+]
+
+
+def _rows(*, run: TallyRun, election: Election, results: dict, hash_of_ballots: str) -> list:
+    """One finished row per rule of ``results``, for ``run``'s cycle and district."""
+    now = timezone.now()
+    version = software_version()
+    return [
+        TallyRun(
+            cycle=run.cycle,
+            district=run.district,
+            rule=rule,
+            is_official=rule == run.rule,
+            parameters=dict(result.options),
+            software_version=version,
+            ballot_hash=hash_of_ballots,
+            num_voters=result.num_voters,
+            satisfied_voters=selectors.satisfied_voters(election, result.selected),
+            winners=list(result.selected),
+            votes={k: int(v) for k, v in result.votes.items()},
+            budget=_decimal(result.budget),
+            spent=_decimal(result.spent),
+            left=_decimal(result.left),
+            status=TallyStatus.DONE,
+            progress=100,
+            error_message="",
+            started_at=run.started_at if rule == run.rule else now,
+            finished_at=now,
+        )
+        for rule, result in results.items()
+    ]
+
+
 @transaction.atomic
 def _store(*, cycle: Cycle, district: District, official: str, election: Election, results):
     """Write every run of the count in one transaction (upserts on cycle, district, rule).
@@ -205,57 +262,47 @@ def _store(*, cycle: Cycle, district: District, official: str, election: Electio
     )
     if run.is_published:
         return run
-    now = timezone.now()
-    version = software_version()
-    rows = []
-    for rule, result in results.items():
-        rows.append(
-            TallyRun(
-                cycle=cycle,
-                district=district,
-                rule=rule,
-                is_official=rule == official,
-                parameters=dict(result.options),
-                software_version=version,
-                ballot_hash=results[official].ballot_hash,
-                num_voters=result.num_voters,
-                satisfied_voters=selectors.satisfied_voters(election, result.selected),
-                winners=list(result.selected),
-                votes={k: int(v) for k, v in result.votes.items()},
-                budget=_decimal(result.budget),
-                spent=_decimal(result.spent),
-                left=_decimal(result.left),
-                status=TallyStatus.DONE,
-                progress=100,
-                error_message="",
-                started_at=run.started_at if rule == official else now,
-                finished_at=now,
-            )
-        )
     TallyRun.objects.bulk_create(
-        rows,
+        _rows(
+            run=run,
+            election=election,
+            results=results,
+            hash_of_ballots=results[official].ballot_hash,
+        ),
         update_conflicts=True,
         unique_fields=["cycle", "district", "rule"],
-        update_fields=[
-            "parameters",
-            "software_version",
-            "ballot_hash",
-            "num_voters",
-            "satisfied_voters",
-            "winners",
-            "votes",
-            "budget",
-            "spent",
-            "left",
-            "status",
-            "progress",
-            "error_message",
-            "started_at",
-            "finished_at",
-        ],
+        update_fields=_RUN_FIELDS,
     )
     run.refresh_from_db()
     return run
+
+
+def comparison_complete(*, run: TallyRun) -> list[str]:
+    """Work out the comparison rules a finished count has no result for, and return them.
+
+    Counts published before pbudget compared rules on ranked ballots have only their
+    official row, and a published count is never run again. This counts the same ballots
+    (checked by their hash) with the missing comparison rules only; the official row is not
+    touched. Raises ValidationError if the ballots are not the ones the count counted.
+    """
+    if run.status != TallyStatus.DONE:
+        raise ValidationError(_("Count the ballots first."))
+    missing = selectors.missing_comparison_rules(run)
+    if not missing:
+        return []
+    election = selectors.election_for(run.cycle, run.district)
+    if ballot_hash(election) != run.ballot_hash:
+        raise ValidationError(_("The ballots are not the ones this count counted."))
+    compared = selectors.comparison_election(election)
+    results = {rule: tally(compared, rule) for rule in missing}
+    with transaction.atomic():
+        TallyRun.objects.bulk_create(
+            _rows(run=run, election=election, results=results, hash_of_ballots=run.ballot_hash),
+            update_conflicts=True,
+            unique_fields=["cycle", "district", "rule"],
+            update_fields=_RUN_FIELDS,
+        )
+    return missing
 
 
 @transaction.atomic

@@ -128,6 +128,9 @@ def _count_context(cycle: Cycle, district: District) -> dict:
     }
     if run is not None and run.status == "done":
         context.update(_result_context(run))
+        context["comparison_missing"] = context["comparison"] is None and bool(
+            selectors.missing_comparison_rules(run)
+        )
     return context
 
 
@@ -204,6 +207,28 @@ def count_publish(request, slug: str, district: str):
         return redirect("ballots:count_detail", slug=cycle.slug, district=district_obj.slug)
     messages.success(request, _("The results are published."))
     return redirect("ballots:results_detail", slug=cycle.slug, district=district_obj.slug)
+
+
+@require_POST
+@staff_page("ballots.run_count")
+def count_comparison(request, slug: str, district: str):
+    """Work out the rule comparison a finished count lacks (counts published before pbudget
+    compared rules on ranked ballots); the official result is left as it is."""
+    cycle, district_obj = _cycle_district(slug, district)
+    run = selectors.official_run(cycle, district_obj)
+    try:
+        if run is None:
+            raise ValidationError(_("Count the ballots first."))
+        added = services.comparison_complete(run=run)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        if added:
+            messages.success(request, _("The rule comparison is ready."))
+        else:
+            messages.info(request, _("The rule comparison was already there."))
+    return redirect("ballots:count_detail", slug=cycle.slug, district=district_obj.slug)
 
 
 @staff_page("ballots.import_pabulib")

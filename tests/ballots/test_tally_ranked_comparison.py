@@ -24,8 +24,10 @@ from django.utils import translation
 from ballots.counting import selectors, services
 from ballots.models import TallyRun
 from ballots.tally import ballot_hash
+from pbudget import roles
 from pbudget.models import District
 from tests.ballots.tally_factories import add_ballots, closed_cycle, p
+from tests.factories import make_user, staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +171,87 @@ def test_the_ranked_comparison_is_in_spanish(client, ranked_cycle, old_town):
         ):
             assert translation.gettext(text) != text, "compile the catalogue first"
             assert translation.gettext(text) in html
+
+
+# --- counts published before rules were compared on ranked ballots ------------------------
+
+
+def _published_without_comparison(cycle, district):
+    """A published ranked count as pbudget stored it before: the official row alone."""
+    run = _published(cycle, district)
+    TallyRun.objects.filter(cycle=cycle, district=district, is_official=False).delete()
+    return run
+
+
+def _admin(client):
+    staff_login(client, make_user("admin@example.org", roles=[roles.ADMINISTRATOR]))
+
+
+def test_an_old_published_count_gets_its_comparison_and_keeps_its_result(
+    client, ranked_cycle, old_town
+):
+    run = _published_without_comparison(ranked_cycle, old_town)
+    before = TallyRun.objects.values().get(pk=run.pk)
+    results_url = reverse("ballots:results_detail", args=[ranked_cycle.slug, "old-town"])
+    assert 'id="rules"' not in client.get(results_url).content.decode()
+    _admin(client)
+    page = client.get(reverse("ballots:count_detail", args=[ranked_cycle.slug, "old-town"]))
+    assert "Work out the rule comparison" in page.content.decode()
+
+    response = client.post(
+        reverse("ballots:count_comparison", args=[ranked_cycle.slug, "old-town"]), follow=True
+    )
+
+    html = response.content.decode()
+    assert "The rule comparison is ready." in html
+    assert "Work out the rule comparison" not in html
+    assert TallyRun.objects.values().get(pk=run.pk) == before  # the official row is untouched
+    greedy = TallyRun.objects.get(cycle=ranked_cycle, district=old_town, rule="greedy")
+    mes = TallyRun.objects.get(cycle=ranked_cycle, district=old_town, rule="mes-add1-greedy")
+    assert greedy.winners == ids(ranked_cycle, "Bike lane", "Playground")
+    assert mes.winners[:2] == ids(ranked_cycle, "Bike lane", "Benches")
+    assert not greedy.is_official and not mes.is_official and greedy.published_at is None
+    assert greedy.ballot_hash == mes.ballot_hash == run.ballot_hash
+    columns = _columns(client.get(results_url).content.decode())
+    assert len(columns) == 3
+
+
+def test_the_comparison_is_refused_when_the_ballots_are_not_the_counted_ones(
+    client, ranked_cycle, old_town
+):
+    run = _published_without_comparison(ranked_cycle, old_town)
+    TallyRun.objects.filter(pk=run.pk).update(ballot_hash="0" * 64)
+    _admin(client)
+
+    response = client.post(
+        reverse("ballots:count_comparison", args=[ranked_cycle.slug, "old-town"]), follow=True
+    )
+
+    assert "The ballots are not the ones this count counted." in response.content.decode()
+    assert TallyRun.objects.filter(cycle=ranked_cycle).count() == 1
+
+
+def test_a_count_with_its_comparison_is_left_alone(client, ranked_cycle, old_town):
+    _published(ranked_cycle, old_town)
+    rows = list(TallyRun.objects.filter(cycle=ranked_cycle).order_by("pk").values())
+    _admin(client)
+    page = client.get(reverse("ballots:count_detail", args=[ranked_cycle.slug, "old-town"]))
+    assert "Work out the rule comparison" not in page.content.decode()
+
+    response = client.post(
+        reverse("ballots:count_comparison", args=[ranked_cycle.slug, "old-town"]), follow=True
+    )
+
+    assert "The rule comparison was already there." in response.content.decode()
+    assert list(TallyRun.objects.filter(cycle=ranked_cycle).order_by("pk").values()) == rows
+
+
+def test_the_comparison_needs_a_finished_count(client, ranked_cycle, old_town):
+    _admin(client)
+
+    response = client.post(
+        reverse("ballots:count_comparison", args=[ranked_cycle.slug, "old-town"]), follow=True
+    )
+
+    assert "Count the ballots first." in response.content.decode()
+    assert not TallyRun.objects.filter(cycle=ranked_cycle).exists()

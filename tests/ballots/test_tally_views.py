@@ -292,3 +292,21 @@ def test_everyone_has_the_results_link_in_the_navigation(client, role):
     _as(client, role)
     html = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("ballots:results_index")}"' in html
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_working_out_the_comparison_needs_an_administrator(client, role):
+    cycle = _cycle("results")
+    old_town = District.objects.get(slug="old-town")
+    services.count_run(cycle_id=cycle.pk, district_id=old_town.pk)
+    TallyRun.objects.filter(cycle=cycle, is_official=False).delete()
+    _as(client, role)
+    url = reverse("ballots:count_comparison", args=[cycle.slug, "old-town"])
+
+    response = client.post(url)
+
+    _expect_staff(response, role, ok=302)
+    compared = TallyRun.objects.filter(cycle=cycle, district=old_town, is_official=False)
+    assert compared.exists() == (role == roles.ADMINISTRATOR)
+    if role == roles.ADMINISTRATOR:
+        assert client.get(url).status_code == 405  # only by POST (with the CSRF token)
