@@ -220,6 +220,16 @@ _RUN_FIELDS = [
 ]
 
 
+def _upsert(rows: list[TallyRun]) -> None:
+    """Write a count's rows in one statement, replacing those of the same rules."""
+    TallyRun.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["cycle", "district", "rule"],
+        update_fields=_RUN_FIELDS,
+    )
+
+
 def _rows(*, run: TallyRun, election: Election, results: dict, hash_of_ballots: str) -> list:
     """One finished row per rule of ``results``, for ``run``'s cycle and district."""
     now = timezone.now()
@@ -262,16 +272,13 @@ def _store(*, cycle: Cycle, district: District, official: str, election: Electio
     )
     if run.is_published:
         return run
-    TallyRun.objects.bulk_create(
+    _upsert(
         _rows(
             run=run,
             election=election,
             results=results,
             hash_of_ballots=results[official].ballot_hash,
-        ),
-        update_conflicts=True,
-        unique_fields=["cycle", "district", "rule"],
-        update_fields=_RUN_FIELDS,
+        )
     )
     run.refresh_from_db()
     return run
@@ -295,13 +302,7 @@ def comparison_complete(*, run: TallyRun) -> list[str]:
         raise ValidationError(_("The ballots are not the ones this count counted."))
     compared = selectors.comparison_election(election)
     results = {rule: tally(compared, rule) for rule in missing}
-    with transaction.atomic():
-        TallyRun.objects.bulk_create(
-            _rows(run=run, election=election, results=results, hash_of_ballots=run.ballot_hash),
-            update_conflicts=True,
-            unique_fields=["cycle", "district", "rule"],
-            update_fields=_RUN_FIELDS,
-        )
+    _upsert(_rows(run=run, election=election, results=results, hash_of_ballots=run.ballot_hash))
     return missing
 
 
