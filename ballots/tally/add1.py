@@ -142,15 +142,11 @@ class Add1Search:
         """
         self.prices += 1
         eng = self.engine
-        idx = eng.sup[j]
-        bb = b.take(idx)
+        bb, total = eng.supporter_budgets(j, b)
         w = eng.w[j]
         c = eng.c[j]
-        total = _dot(w, bb)
-        if total < c * (1 - TOL):
+        if total < c:
             return None, total
-        if total <= c * (1 + TOL):
-            raise NearTie
         total_w = self.wsum[j]
         approval = self.approval
         if approval:

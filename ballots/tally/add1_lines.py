@@ -143,14 +143,11 @@ class Add1Search:
         """
         eng = self.engine
         idx = eng.sup[j]
-        bb = b.take(idx)
+        bb, total = eng.supporter_budgets(j, b)
         w = eng.w[j]
         c = eng.c[j]
-        total = dot(w, bb)
-        if total < c * (1 - TOL):
+        if total < c:
             return None, total, (dot(w, s.take(idx)) if s is not None and out_slope else 0.0)
-        if total <= c * (1 + TOL):
-            raise NearTie
         if self.approval:
             return self._price_approval(j, idx, bb, w, c, s, floor)
         u = eng.u[j]

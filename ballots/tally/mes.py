@@ -124,6 +124,19 @@ class MESEngine:
 
     # -- float engine ---------------------------------------------------------------------
 
+    def supporter_budgets(self, j: int, b: np.ndarray) -> tuple[np.ndarray, float]:
+        """Return project j's supporters' budgets under ``b`` and their weighted total.
+
+        The total is below the cost if j is unaffordable, above it if affordable; raises
+        NearTie when it is too close to the cost for floats to tell.
+        """
+        bb = b.take(self.sup[j])
+        total = dot(self.w[j], bb)
+        c = self.c[j]
+        if c * (1 - TOL) <= total <= c * (1 + TOL):
+            raise NearTie
+        return bb, total
+
     def _rho(self, j: int, b: np.ndarray) -> tuple[float, float, Fraction | None] | None:
         """Return (rho, error bound, exact rho or None) of project j, or None if unaffordable.
 
@@ -131,15 +144,11 @@ class MESEngine:
         utility. This is the common case, and it makes equal prices (two projects with the
         same number of approvals, say) exactly comparable without a rational recount.
         """
-        idx = self.sup[j]
-        bb = b[idx]
+        bb, total = self.supporter_budgets(j, b)
         w = self.w[j]
         c = self.c[j]
-        total = float(w @ bb)
-        if total < c * (1 - TOL):
+        if total < c:
             return None
-        if total <= c * (1 + TOL):
-            raise NearTie
         u = self.u[j]
         ratio = bb / u
         rho = c / self.d[j]

@@ -50,6 +50,19 @@ def varied_election(seed: int, vote_type: str) -> Election:
     return Election(projects, budget, ballots, vote_type)
 
 
+def random_budgets(rng, first_seed: int, vote_type: str):
+    """Yield (engine, budgets) for ten varied elections, five random budget vectors each,
+    with about 30 % of the voters left with nothing."""
+    for seed in range(10):
+        election = varied_election(first_seed + seed, vote_type)
+        engine = MESEngine(election.profile)
+        g = election.profile.num_groups
+        for _ in range(5):
+            b = rng.uniform(0, 2 * float(election.budget) / election.profile.num_voters, g)
+            b[rng.random(g) < 0.3] = 0.0
+            yield engine, b
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_add1_search_same_as_stepping_approval(seed: int) -> None:
     """Given varied approval elections, the search returns the step-by-step outcome."""
@@ -153,32 +166,26 @@ def test_price_same_with_any_hint(vote_type: str) -> None:
     """Given random budgets, a project's price and poor supporters do not depend on the
     guess of poor supporters it is given (right, too many, too few or unrelated)."""
     rng = np.random.default_rng(5)
-    for seed in range(10):
-        election = varied_election(950 + seed, vote_type)
-        engine = MESEngine(election.profile)
+    for engine, b in random_budgets(rng, 950, vote_type):
         search = Add1Search(engine)
-        g = len(election.profile.groups)
-        for _ in range(5):
-            b = rng.uniform(0, 2 * float(election.budget) / election.profile.num_voters, g)
-            b[rng.random(g) < 0.3] = 0.0
-            for j in engine.cands:
-                plain = search._price(j, b, 0.0)
-                if plain[0] is None:
-                    continue
-                n = len(engine.sup[j])
-                right = plain[4] if plain[4] is not None else np.zeros(0, dtype=np.int64)
-                hints = [
-                    right,
-                    np.union1d(right, rng.choice(n, size=1)),
-                    right[: len(right) // 2],
-                    np.sort(rng.choice(n, size=rng.integers(1, n + 1), replace=False)),
-                ]
-                for hint in hints:
-                    got = search._price(j, b, 0.0, hint)
-                    assert got[0] == pytest.approx(plain[0], rel=1e-12)
-                    assert got[2] == pytest.approx(plain[2], rel=1e-9, abs=1e-15)
-                    got_poor = set(got[4].tolist()) if got[4] is not None else set()
-                    assert got_poor == set(right.tolist())
+        for j in engine.cands:
+            plain = search._price(j, b, 0.0)
+            if plain[0] is None:
+                continue
+            n = len(engine.sup[j])
+            right = plain[4] if plain[4] is not None else np.zeros(0, dtype=np.int64)
+            hints = [
+                right,
+                np.union1d(right, rng.choice(n, size=1)),
+                right[: len(right) // 2],
+                np.sort(rng.choice(n, size=rng.integers(1, n + 1), replace=False)),
+            ]
+            for hint in hints:
+                got = search._price(j, b, 0.0, hint)
+                assert got[0] == pytest.approx(plain[0], rel=1e-12)
+                assert got[2] == pytest.approx(plain[2], rel=1e-9, abs=1e-15)
+                got_poor = set(got[4].tolist()) if got[4] is not None else set()
+                assert got_poor == set(right.tolist())
 
 
 def test_certified_ranges_hold() -> None:
@@ -206,29 +213,23 @@ def test_price_same_from_any_lower_floor(vote_type: str) -> None:
     """Given random budgets, a project's price, slope and poor supporters (line search) do
     not depend on the lower bound the poor/rich fixpoint starts from."""
     rng = np.random.default_rng(7)
-    for seed in range(10):
-        election = varied_election(900 + seed, vote_type)
-        engine = MESEngine(election.profile)
+    for engine, b in random_budgets(rng, 900, vote_type):
         search = LineSearch(engine)
-        g = len(election.profile.groups)
-        for _ in range(5):
-            b = rng.uniform(0, 2 * float(election.budget) / election.profile.num_voters, g)
-            b[rng.random(g) < 0.3] = 0.0
-            s = rng.uniform(0, 1, g)
-            for j in engine.cands:
-                plain = search._price(j, b, s)
-                if plain[0] is None:
-                    continue
-                poor = plain[3]
-                in_poor = set(poor.tolist()) if poor is not None else set()
-                bb = b[engine.sup[j]]
-                ratio = bb / engine.u[j]
-                assert in_poor == set(np.flatnonzero(ratio < plain[0]).tolist())
-                for floor in (0.5 * plain[0], plain[0] - plain[1]):
-                    got = search._price(j, b, s, floor)
-                    assert got[4] == plain[4]
-                    assert got[0] == pytest.approx(plain[0], rel=1e-12)
-                    assert got[2] == pytest.approx(plain[2], rel=1e-12, abs=1e-15)
+        s = rng.uniform(0, 1, len(b))
+        for j in engine.cands:
+            plain = search._price(j, b, s)
+            if plain[0] is None:
+                continue
+            poor = plain[3]
+            in_poor = set(poor.tolist()) if poor is not None else set()
+            bb = b[engine.sup[j]]
+            ratio = bb / engine.u[j]
+            assert in_poor == set(np.flatnonzero(ratio < plain[0]).tolist())
+            for floor in (0.5 * plain[0], plain[0] - plain[1]):
+                got = search._price(j, b, s, floor)
+                assert got[4] == plain[4]
+                assert got[0] == pytest.approx(plain[0], rel=1e-12)
+                assert got[2] == pytest.approx(plain[2], rel=1e-12, abs=1e-15)
 
 
 def test_clones_are_found() -> None:
