@@ -1,5 +1,8 @@
 """Demo data: a census, two verified demo residents, a booth and anonymous ballots.
 
+Demo ballots go the way real ones do: each voter's roll row and sealed ballot, then the
+mixing of the box (``ballots.mixing``). Their receipt codes are random and shown to no one.
+
 Demo census entries anyone may verify with (document number, birth date, postal code):
 ``DEMO-<district>-<n>`` such as ``DEMO-OLD-TOWN-7``, born 1980-01-01 plus n days, postal
 code ``10<district index><n % 10>``. resident@ holds ``RESIDENT-1`` (Old Town) and
@@ -13,17 +16,18 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
-from ballots.hashing import ballot_link, document_hash, receipt_hash
+from ballots.hashing import ballot_link, document_hash, new_receipt_code, receipt_hash
+from ballots.mixing import ballot_box_mix
 from ballots.models import (
-    Ballot,
-    BallotChoice,
     Booth,
     BoothBallotCount,
     CensusEntry,
     Channel,
+    SealedBallot,
     VoterRoll,
 )
 from ballots.selectors import ballot_sections
+from ballots.services import ballot_seal
 from pbudget.models import Cycle, District, User, VotingMethod
 
 PER_DISTRICT = 90
@@ -111,7 +115,7 @@ def _census(now) -> None:
 
 
 def _ballots(cycle: Cycle, booth: Booth | None, voters: int, now) -> None:
-    if Ballot.objects.filter(cycle=cycle).exists():
+    if VoterRoll.objects.filter(cycle=cycle).exists():
         return
     rng = random.Random(f"pbudget-demo-{cycle.slug}")
     entries = list(
@@ -131,7 +135,7 @@ def _ballots(cycle: Cycle, booth: Booth | None, voters: int, now) -> None:
     start = cycle.voting_opens
     end = min(now, cycle.voting_closes)
     span = max((end - start).total_seconds(), 3600)
-    rolls, ballots, choices = [], [], []
+    rolls, sealed = [], []
     paper_counts: dict[int, int] = {}
     for entry in entries:
         if entry.district_id not in sections_by_district:
@@ -151,32 +155,25 @@ def _ballots(cycle: Cycle, booth: Booth | None, voters: int, now) -> None:
                 booth=booth if paper else None,
             )
         )
-        ballot = Ballot(
-            cycle=cycle,
-            district=entry.district,
-            channel=channel,
-            link=None if paper else ballot_link(entry.pk, cycle.pk),
-            receipt_hash=receipt_hash(f"demo-{cycle.slug}-{entry.pk}"),
-        )
-        ballots.append(ballot)
         if paper:
             paper_counts[entry.district_id] = paper_counts.get(entry.district_id, 0) + 1
-        for pk, value in random_values(cycle, sections, rng).items():
-            choices.append(
-                BallotChoice(
-                    ballot=ballot,
-                    proposal_id=pk,
-                    points=value if cycle.voting_method == VotingMethod.CUMULATIVE else 1,
-                    rank=value if cycle.voting_method == VotingMethod.RANKED else None,
-                )
-            )
+        values = random_values(cycle, sections, rng)
+        record = ballot_seal(
+            cycle=cycle,
+            sections=sections,
+            values=values,
+            channel=channel,
+            link=None if paper else ballot_link(entry.pk, cycle.pk),
+            receipt=None if paper else receipt_hash(new_receipt_code()),
+        )
+        sealed.append(SealedBallot(cycle=cycle, district=entry.district, sealed=record))
     VoterRoll.objects.bulk_create(rolls, ignore_conflicts=True)
-    Ballot.objects.bulk_create(ballots)
-    BallotChoice.objects.bulk_create(choices)
+    SealedBallot.objects.bulk_create(sealed)
     for district_id, count in paper_counts.items():
         BoothBallotCount.objects.update_or_create(
-            booth=booth, district_id=district_id, defaults={"entered": count}
+            booth=booth, district_id=district_id, defaults={"marked": count, "entered": count}
         )
+    ballot_box_mix(cycle_id=cycle.pk, now=now)
 
 
 @transaction.atomic

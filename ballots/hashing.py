@@ -59,3 +59,13 @@ def receipt_hash(code: str) -> str:
     """SHA-256 of a receipt code (published after the vote), case and dashes ignored."""
     clean = _NOT_ALNUM.sub("", code.upper())
     return hashlib.sha256(clean.encode()).hexdigest()
+
+
+def cast_lock_key(voter_id: int, cycle_id: int) -> int:
+    """A signed 64-bit advisory-lock key that serialises one voter's casts in a cycle.
+
+    Keyed, so the key a cast holds (visible in ``pg_locks`` while it runs) does not name
+    the voter to someone without the server key. Never use it to find anything.
+    """
+    message = f"cast-lock:{voter_id}:{cycle_id}".encode()
+    return int.from_bytes(hmac.digest(_key(), message, "sha256")[:8], "big", signed=True)

@@ -1,10 +1,15 @@
-"""Census, residency verification, the voter roll, ballots and booths.
+"""Census, residency verification, the voter roll, the ballot box, ballots and booths.
 
 Secrecy: ``VoterRoll`` says *who* voted, ``Ballot`` says *what* was voted. The two tables
-share no foreign key and no id; a ballot's ``link`` is an HMAC of (voter, cycle) under the
-server key (``settings.PBUDGET_HMAC_KEY``), so only the running server, given the voter,
-can find that voter's ballot to replace it. Ballots carry no time and use random ids, so
-neither insertion order nor timestamps match them to roll entries.
+share no foreign key and no id. A cast writes the roll row and a ``SealedBallot`` (the
+ballot encrypted to the box's public key, see ``ballots.box``) in one transaction; the
+mixing task (``ballots.mixing``) later opens sealed ballots in batches of at least
+``PBUDGET_BALLOT_MIX_SIZE`` per district and writes them into ``Ballot`` in shuffled order,
+in a transaction of its own, with random keys only. So no system column (``xmin``,
+``xmax``, ``ctid``), id, sequence or time links a ballot to a roll row better than chance
+within its batch. A ballot's ``link`` is an HMAC of (voter, cycle) under the server key
+(``settings.PBUDGET_HMAC_KEY``), so only the mixer, given the voter, can find that voter's
+ballot to replace it; links are erased once the cycle's box is empty after voting closes.
 """
 
 from __future__ import annotations
@@ -228,20 +233,46 @@ class VoterRoll(models.Model):
         return f"{self.cycle} · {self.get_channel_display()}"
 
 
+class SealedBallot(models.Model):
+    """A ballot in the box: cast, encrypted, not yet mixed into ``Ballot``.
+
+    ``sealed`` is the padded record of ``ballots.box`` encrypted to the box's public key;
+    its choices, link, receipt hash and channel are inside. ``seq`` orders the box so
+    that mixing takes the oldest first: a voter's later ballot is never mixed before an
+    earlier one. A sealed ballot counts once it is mixed; the count waits for an empty box.
+    """
+
+    seq = models.BigAutoField(primary_key=True)
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    sealed = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("sealed ballot")
+        verbose_name_plural = _("sealed ballots")
+        indexes = [models.Index(fields=["cycle", "district", "seq"], name="box_cycle_district_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id} · {self.district_id} · #{self.seq}"
+
+
 class Ballot(models.Model):
     """What was voted: the choices of one ballot, with no way back to the voter.
 
-    ``link`` = HMAC(voter, cycle) under the server key for online ballots (so a new ballot
-    replaces the old one); empty for paper ballots, which are anonymous once entered.
-    ``receipt_hash`` = SHA-256 of the receipt code shown once to the voter.
+    Written only by the mixing task (and by Pabulib imports, which have no voters), in
+    shuffled batches with random ids. ``link`` = HMAC(voter, cycle) under the server key
+    for online ballots while voting runs (so a new ballot replaces the old one); NULL for
+    paper ballots, and for every ballot once the cycle's box is empty after the vote.
+    ``receipt_hash`` = SHA-256 of the receipt code shown once to an online voter; NULL for
+    paper ballots, whose entry no voter watches.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="ballots")
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
-    link = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001  (NULL: paper ballots have no link; unique ignores NULLs)
-    receipt_hash = models.CharField(max_length=64, unique=True, editable=False)
+    link = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001  (NULL: paper ballots and erased links; unique ignores NULLs)
+    receipt_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001  (NULL: paper ballots have no receipt)
 
     class Meta:
         verbose_name = _("ballot")
@@ -249,20 +280,24 @@ class Ballot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cycle", "link"], name="ballot_one_per_link"),
             models.CheckConstraint(
-                condition=Q(channel="online", link__isnull=False)
-                | Q(channel="paper", link__isnull=True),
-                name="ballot_online_has_link",
+                condition=Q(channel="online") | Q(link__isnull=True),
+                name="ballot_paper_has_no_link",
             ),
         ]
         indexes = [models.Index(fields=["cycle", "district"], name="ballot_cycle_district_idx")]
 
     def __str__(self) -> str:
-        return f"{self.cycle} · {self.receipt_hash[:10]}"
+        return f"{self.cycle} · {(self.receipt_hash or self.channel)[:10]}"
 
 
 class BallotChoice(models.Model):
-    """One project chosen on a ballot: 1 point (approval, knapsack), points, or a rank."""
+    """One project chosen on a ballot: 1 point (approval, knapsack), points, or a rank.
 
+    Keyed by (ballot, project): no sequence numbers the choices in the order they were
+    written.
+    """
+
+    pk = models.CompositePrimaryKey("ballot", "proposal")
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="choices")
     proposal = models.ForeignKey("proposals.Proposal", on_delete=models.PROTECT, related_name="+")
     points = models.PositiveSmallIntegerField(default=1)
@@ -270,7 +305,6 @@ class BallotChoice(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["ballot", "proposal"], name="choice_once_per_ballot"),
             models.CheckConstraint(condition=Q(points__gte=1), name="choice_points_positive"),
         ]
 
@@ -279,19 +313,27 @@ class BallotChoice(models.Model):
 
 
 class BoothBallotCount(models.Model):
-    """Paper ballots entered at a booth, per district: counted apart from the ballots."""
+    """People marked and paper ballots entered at a booth, per district.
+
+    Kept apart from the ballots. A booth never enters more paper ballots than it marked
+    people (a check constraint), so no ballot can be entered for nobody.
+    """
 
     booth = models.ForeignKey(Booth, on_delete=models.CASCADE, related_name="ballot_counts")
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    marked = models.PositiveIntegerField(default=0)
     entered = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["booth", "district"], name="booth_count_unique")
+            models.UniqueConstraint(fields=["booth", "district"], name="booth_count_unique"),
+            models.CheckConstraint(
+                condition=Q(entered__lte=models.F("marked")), name="booth_entered_at_most_marked"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.booth} · {self.district}: {self.entered}"
+        return f"{self.booth} · {self.district}: {self.entered} of {self.marked}"
 
 
 from ballots.models_tally import *  # noqa: E402, F403

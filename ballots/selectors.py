@@ -306,7 +306,7 @@ def turnout_chart(days: list[dict], *, width: int = 640, height: int = 220) -> d
 def receipt_hashes(cycle: Cycle):
     """The published receipt hashes of a cycle, sorted (no order of casting shows)."""
     return (
-        Ballot.objects.filter(cycle=cycle)
+        Ballot.objects.filter(cycle=cycle, receipt_hash__isnull=False)
         .order_by("receipt_hash")
         .values_list("receipt_hash", flat=True)
     )
@@ -329,6 +329,7 @@ def booth_reconciliation(booth) -> dict:
             "marked": marked.get(pk, 0),
             "entered": entered.get(pk, 0),
             "difference": entered.get(pk, 0) - marked.get(pk, 0),
+            "left": max(marked.get(pk, 0) - entered.get(pk, 0), 0),
         }
         for pk in ids
     ]

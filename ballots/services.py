@@ -18,11 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ballots import census
-from ballots.hashing import ballot_link, new_receipt_code, receipt_hash
+from ballots import box, census
+from ballots.hashing import ballot_link, cast_lock_key, new_receipt_code, receipt_hash
 from ballots.models import (
-    Ballot,
-    BallotChoice,
     Booth,
     BoothBallotCount,
     CensusConflict,
@@ -31,6 +29,7 @@ from ballots.models import (
     Channel,
     ConflictStatus,
     ImportStatus,
+    SealedBallot,
     VerificationAttempt,
     VoterRoll,
 )
@@ -409,13 +408,6 @@ def _money(amount: Decimal, cycle: Cycle) -> str:
     return money(amount, cycle.currency)
 
 
-def _choice_rows(cycle: Cycle, ballot: Ballot, values: dict[int, int]) -> list[BallotChoice]:
-    return [
-        BallotChoice(ballot=ballot, proposal_id=pk, points=points, rank=rank)
-        for pk, points, rank in zip(*_choice_arrays(cycle, values), strict=True)
-    ]
-
-
 @dataclass
 class CastResult:
     receipt_code: str
@@ -435,12 +427,34 @@ def _choice_arrays(cycle: Cycle, values: dict[int, int]) -> tuple[list, list, li
     return proposals, points, ranks
 
 
-# The database function of migration ballots/0004 writes the voter-roll row, replaces
-# the voter's earlier ballot and inserts the new one with its choices, in one statement.
-_CAST_ONLINE = (
-    "SELECT outcome, replaced FROM ballots_cast_online("
-    "%s, %s, %s, %s, %s, %s, %s, %s::bigint[], %s::smallint[], %s::smallint[])"
-)
+def ballot_seal(
+    *,
+    cycle: Cycle,
+    sections: list[BallotSection],
+    values: dict[int, int],
+    channel: str,
+    link: str | None,
+    receipt: str | None,
+) -> bytes:
+    """The ballot packed to the size of its sections and sealed to the box's key."""
+    proposals, points, ranks = _choice_arrays(cycle, values)
+    record = box.pack(
+        channel=channel,
+        link=link,
+        receipt_hash=receipt,
+        proposals=proposals,
+        points=points,
+        ranks=ranks,
+        projects_on_ballot=sum(len(section.projects) for section in sections),
+    )
+    return box.seal(record)
+
+
+# The database function of migration ballots/0006 writes the voter-roll row (or finds the
+# one already there) and puts the sealed ballot in the box, in one statement. Its values
+# travel apart from its text (server-side binding), so they never show in
+# pg_stat_activity or in the server's error log.
+_CAST_SEALED = "SELECT outcome, replaced FROM ballots_cast_sealed(%s, %s, %s, %s, %s, %s)"
 
 
 def ballot_cast(
@@ -457,11 +471,12 @@ def ballot_cast(
     page) passes them in so they are not read twice; they must be ``user``'s entry and
     the sections of its district.
 
-    The checks of the choices run here; the writes are one call of the database function
-    ``ballots_cast_online`` (one statement, so one transaction), which also checks that
-    voting is open at that moment and that the voter has not voted on paper. It is
-    serialised per voter by the voter-roll row, which it locks; the unique (cycle, link)
-    constraint keeps one ballot per voter even without the lock.
+    The checks of the choices run here; the ballot is sealed here (``ballots.box``) and
+    written by one call of the database function ``ballots_cast_sealed`` (one statement,
+    so one transaction). It checks that voting is open at that moment, writes the
+    voter-roll row on a first cast (a later cast leaves it untouched), refuses someone who
+    voted on paper, and puts the sealed ballot in the box. The mixing task replaces the
+    voter's earlier ballot later, inside a mixed batch, never in this transaction.
     """
     if entry is None:
         entry = CensusEntry.objects.filter(claimed_by=user).select_related("district").first()
@@ -485,21 +500,24 @@ def ballot_cast(
         raise ValueError("sections are not those of the voter's district")
     ballot_validate(cycle=cycle, sections=sections, values=values)
     code = new_receipt_code()
-    proposals, points, ranks = _choice_arrays(cycle, values)
+    sealed = ballot_seal(
+        cycle=cycle,
+        sections=sections,
+        values=values,
+        channel=Channel.ONLINE,
+        link=ballot_link(entry.pk, cycle.pk),
+        receipt=receipt_hash(code),
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            _CAST_ONLINE,
+            _CAST_SEALED,
             [
                 entry.pk,
                 cycle.pk,
                 entry.district_id,
                 timezone.now(),
-                uuid.uuid4(),
-                ballot_link(entry.pk, cycle.pk),
-                receipt_hash(code),
-                proposals,
-                points,
-                ranks,
+                cast_lock_key(entry.pk, cycle.pk),
+                sealed,
             ],
         )
         outcome, replaced = cursor.fetchone()
@@ -536,7 +554,11 @@ def booth_create(*, cycle: Cycle, name: str, place: str = "") -> Booth:
 
 @transaction.atomic
 def voter_mark_paper(*, officer: User, booth: Booth, entry: CensusEntry) -> VoterRoll:
-    """Mark a person as having voted in person at ``booth``; they can no longer vote online."""
+    """Mark a person as having voted in person at ``booth``; they can no longer vote online.
+
+    Marking a person and entering paper ballots are separate steps: the person puts the
+    paper in the booth's box, and officers enter the box's ballots later, as a stack.
+    """
     cycle = booth.cycle
     _require_voting_open(cycle)
     entry = CensusEntry.objects.select_for_update().select_related("district").get(pk=entry.pk)
@@ -551,7 +573,7 @@ def voter_mark_paper(*, officer: User, booth: Booth, entry: CensusEntry) -> Vote
         raise ValidationError(_already_voted_message(existing), code="already_voted")
     try:
         with transaction.atomic():
-            return VoterRoll.objects.create(
+            roll = VoterRoll.objects.create(
                 voter=entry,
                 cycle=cycle,
                 district=entry.district,
@@ -565,6 +587,16 @@ def voter_mark_paper(*, officer: User, booth: Booth, entry: CensusEntry) -> Vote
         raise ValidationError(
             _("This person has just voted online."), code="already_voted"
         ) from None
+    _booth_count(booth, entry.district).update(marked=F("marked") + 1)
+    return roll
+
+
+def _booth_count(booth: Booth, district: District):
+    """The booth's count row of ``district`` (created at zero if missing), as a queryset."""
+    BoothBallotCount.objects.bulk_create(
+        [BoothBallotCount(booth=booth, district=district)], ignore_conflicts=True
+    )
+    return BoothBallotCount.objects.filter(booth=booth, district=district)
 
 
 def _already_voted_message(roll: VoterRoll) -> str:
@@ -583,8 +615,13 @@ def _already_voted_message(roll: VoterRoll) -> str:
 @transaction.atomic
 def paper_ballot_enter(
     *, officer: User, booth: Booth, district: District, values: dict[int, int]
-) -> str:
-    """Enter one paper ballot of ``district`` at ``booth``; return its receipt code."""
+) -> BoothBallotCount:
+    """Put one paper ballot of ``district``, entered at ``booth``, into the ballot box.
+
+    Returns the booth's counts for the district after it. Refused when every person the
+    booth marked for ``district`` already has a ballot entered: a ballot is never entered
+    for nobody. Paper ballots have no receipt (no voter watches their entry) and no link.
+    """
     cycle = booth.cycle
     _require_voting_open(cycle)
     if district.is_citywide:
@@ -593,17 +630,38 @@ def paper_ballot_enter(
         )
     sections = ballot_sections(cycle, district)
     ballot_validate(cycle=cycle, sections=sections, values=values, allow_empty=True)
-    code = new_receipt_code()
-    ballot = Ballot.objects.create(
+    counts = _booth_count(booth, district).select_for_update().get()
+    if counts.entered >= counts.marked:
+        raise ValidationError(
+            ngettext(
+                "%(booth)s has marked %(marked)d person for %(district)s and entered "
+                "%(entered)d paper ballots: no ballot is left to enter. Mark the person "
+                "first, or check the stack for a ballot of another district.",
+                "%(booth)s has marked %(marked)d people for %(district)s and entered "
+                "%(entered)d paper ballots: no ballot is left to enter. Mark the person "
+                "first, or check the stack for a ballot of another district.",
+                counts.marked,
+            )
+            % {
+                "booth": booth.name,
+                "marked": counts.marked,
+                "entered": counts.entered,
+                "district": district.name,
+            },
+            code="more_ballots_than_people",
+        )
+    SealedBallot.objects.create(
         cycle=cycle,
         district=district,
-        channel=Channel.PAPER,
-        link=None,
-        receipt_hash=receipt_hash(code),
+        sealed=ballot_seal(
+            cycle=cycle,
+            sections=sections,
+            values=values,
+            channel=Channel.PAPER,
+            link=None,
+            receipt=None,
+        ),
     )
-    BallotChoice.objects.bulk_create(_choice_rows(cycle, ballot, values))
-    BoothBallotCount.objects.bulk_create(
-        [BoothBallotCount(booth=booth, district=district, entered=0)], ignore_conflicts=True
-    )
-    BoothBallotCount.objects.filter(booth=booth, district=district).update(entered=F("entered") + 1)
-    return code
+    counts.entered += 1
+    counts.save(update_fields=["entered"])
+    return counts

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +21,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from nacl.exceptions import CryptoError
+from nacl.secret import SecretBox
 
 from ballots import census, selectors, services
 from ballots.forms import (
@@ -44,7 +51,6 @@ from pbudget.models import Cycle, Phase, VotingMethod
 MARK_SALT = "ballots.booth-mark"
 MARK_MAX_AGE = 15 * 60
 RECEIPT_COOKIE = "pb_receipt"
-RECEIPT_SALT = "ballots.receipt"
 RECEIPT_MAX_AGE = 15 * 60
 
 
@@ -252,11 +258,35 @@ def ballot(request, slug: str):
     return render(request, "ballots/ballot.html", context, status=status)
 
 
+def _cookie_box() -> SecretBox:
+    """The secret-key box the receipt cookie is encrypted with (a key from SECRET_KEY)."""
+    digest = hashlib.sha256(b"pbudget receipt cookie:" + settings.SECRET_KEY.encode()).digest()
+    return SecretBox(digest)
+
+
+def _receipt_cookie_value(payload: dict) -> str:
+    """The payload encrypted and authenticated: opaque to anyone without the server key."""
+    plain = json.dumps({**payload, "at": int(time.time())}).encode()
+    return base64.urlsafe_b64encode(_cookie_box().encrypt(plain)).decode()
+
+
+def _receipt_cookie_payload(value: str) -> dict:
+    """The payload of a receipt cookie; empty if it is forged, damaged or too old."""
+    try:
+        data = json.loads(_cookie_box().decrypt(base64.urlsafe_b64decode(value.encode())))
+    except (ValueError, CryptoError):
+        return {}
+    if not isinstance(data, dict) or time.time() - data.get("at", 0) > RECEIPT_MAX_AGE:
+        return {}
+    return data
+
+
 def _receipt_redirect(request, cycle: Cycle, result: services.CastResult):
-    """Redirect to the receipt page, carrying the code in a short-lived signed cookie.
+    """Redirect to the receipt page, carrying the code in a short-lived encrypted cookie.
 
     The code travels only to the voter's browser and is never stored on the server: in
-    the session it would sit next to the user id, and its hash is on the ballot.
+    the session it would sit next to the user id, and its hash is on the ballot. The
+    cookie is encrypted, so not even the voter's own browser storage shows who it is for.
     """
     receipt_url = _receipt_cookie_path(cycle)
     response = HttpResponseRedirect(receipt_url)
@@ -268,7 +298,7 @@ def _receipt_redirect(request, cycle: Cycle, result: services.CastResult):
     }
     response.set_cookie(
         RECEIPT_COOKIE,
-        signing.dumps(payload, salt=RECEIPT_SALT),
+        _receipt_cookie_value(payload),
         max_age=RECEIPT_MAX_AGE,
         path=receipt_url,
         secure=settings.SESSION_COOKIE_SECURE,
@@ -286,10 +316,7 @@ def receipt(request, slug: str):
     shown = None
     raw = request.COOKIES.get(RECEIPT_COOKIE)
     if raw:
-        try:
-            data = signing.loads(raw, salt=RECEIPT_SALT, max_age=RECEIPT_MAX_AGE)
-        except signing.BadSignature:
-            data = {}
+        data = _receipt_cookie_payload(raw)
         if data.get("user") == request.user.pk and data.get("cycle") == cycle.pk:
             shown = {"code": data["code"], "replaced": data["replaced"]}
     response = render(request, "ballots/receipt.html", {"cycle": cycle, "receipt": shown})
@@ -548,23 +575,31 @@ def booth_mark(request, pk: int):
         request,
         _(
             "Marked as voted in person (%(district)s). Hand over the %(district)s ballot "
-            "paper; enter it below once it is in the box."
+            "paper; the person folds it and puts it in the booth's box. Enter the box's "
+            "ballots later, as a stack."
         )
         % {"district": entry.district.name},
     )
-    return redirect(
-        f"{reverse('ballots:booth_ballot', kwargs={'pk': booth.pk})}?district={entry.district_id}"
-    )
+    return redirect("ballots:booth_detail", pk=booth.pk)
 
 
 @never_cache
 @staff_page("ballots.operate_booth")
 def booth_ballot(request, pk: int):
-    """Enter one paper ballot, checked by the same rules as online ballots."""
+    """Enter the paper ballots of the booth's box, one after another, for one district.
+
+    Checked by the same rules as online ballots; never more ballots than people marked.
+    The officer sees no receipt: paper ballots have none.
+    """
     booth = get_object_or_404(Booth.objects.select_related("cycle"), pk=pk)
     cycle = booth.cycle
     district_form = PaperDistrictForm(request.GET or request.POST or None)
-    context = {"booth": booth, "cycle": cycle, "district_form": district_form}
+    context = {
+        "booth": booth,
+        "cycle": cycle,
+        "district_form": district_form,
+        **selectors.booth_reconciliation(booth),
+    }
     if not district_form.is_bound or not district_form.is_valid():
         return render(request, "ballots/booth_ballot.html", context)
     district = district_form.cleaned_data["district"]
@@ -576,7 +611,7 @@ def booth_ballot(request, pk: int):
         values, errors = parse_ballot(cycle, sections, request.POST)
         if not errors:
             try:
-                code = services.paper_ballot_enter(
+                counts = services.paper_ballot_enter(
                     officer=request.user, booth=booth, district=district, values=values
                 )
             except ValidationError as error:
@@ -584,9 +619,20 @@ def booth_ballot(request, pk: int):
             else:
                 messages.success(
                     request,
-                    _("Paper ballot entered (receipt %(code)s).") % {"code": code},
+                    _(
+                        "Paper ballot entered: %(entered)d of %(marked)d people marked for "
+                        "%(district)s at this booth."
+                    )
+                    % {
+                        "entered": counts.entered,
+                        "marked": counts.marked,
+                        "district": district.name,
+                    },
                 )
-                return redirect("ballots:booth_detail", pk=booth.pk)
+                return redirect(
+                    f"{reverse('ballots:booth_ballot', kwargs={'pk': booth.pk})}"
+                    f"?district={district.pk}"
+                )
         status = 400
     context.update(_ballot_context(cycle, sections, values))
     context.update(district=district, errors=errors)

@@ -6,6 +6,8 @@ production ones (HTTPS only, HSTS, secure cookies) and ``SECRET_KEY`` must be gi
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -30,6 +32,29 @@ if not SECRET_KEY:
 # Keys for keyed hashes (census identifiers, ballot links, pseudonyms). Separate from
 # SECRET_KEY so that rotating the session key does not orphan the voter roll.
 PBUDGET_HMAC_KEY = os.environ.get("PBUDGET_HMAC_KEY", SECRET_KEY)
+
+# The ballot box's key pair (base64, `manage.py ballot_keys` makes one). Web processes seal
+# ballots with the public key; only the workers that mix the box need the private key,
+# which never goes into the database. Without either, development derives a pair from
+# SECRET_KEY (anyone who knows the development secret could open the box).
+PBUDGET_BALLOT_PUBLIC_KEY = os.environ.get("PBUDGET_BALLOT_PUBLIC_KEY", "")
+PBUDGET_BALLOT_PRIVATE_KEY = os.environ.get("PBUDGET_BALLOT_PRIVATE_KEY", "")
+if not PBUDGET_BALLOT_PUBLIC_KEY and not PBUDGET_BALLOT_PRIVATE_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set PBUDGET_BALLOT_PUBLIC_KEY (and PBUDGET_BALLOT_PRIVATE_KEY where the Celery "
+            "workers mix ballots); `python manage.py ballot_keys` makes a pair."
+        )
+    PBUDGET_BALLOT_PRIVATE_KEY = base64.b64encode(
+        hashlib.sha256(b"pbudget ballot box:" + SECRET_KEY.encode()).digest()
+    ).decode()
+# Ballots are mixed in batches of at least this many per district (the anonymity set),
+# every PBUDGET_BALLOT_MIX_SECONDS, at most PBUDGET_BALLOT_MIX_MAX in one transaction.
+PBUDGET_BALLOT_MIX_SIZE = max(int(os.environ.get("PBUDGET_BALLOT_MIX_SIZE", "25")), 1)
+PBUDGET_BALLOT_MIX_SECONDS = int(os.environ.get("PBUDGET_BALLOT_MIX_SECONDS", "60"))
+PBUDGET_BALLOT_MIX_MAX = max(
+    int(os.environ.get("PBUDGET_BALLOT_MIX_MAX", "10000")), 2 * PBUDGET_BALLOT_MIX_SIZE
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -104,6 +129,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Every statement's values travel apart from its text (psycopg's server-side binding), so
+# PostgreSQL's activity views and error logs show "$1", never a voter, a link or a choice.
+DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -209,7 +237,15 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # worker; in production run one `celery -A pbudget beat` (or `manage.py housekeeping` by cron).
 PBUDGET_HOUSEKEEPING_SECONDS = int(os.environ.get("PBUDGET_HOUSEKEEPING_SECONDS", "3600"))
 CELERY_BEAT_SCHEDULE = {
-    "housekeeping": {"task": "pbudget.tasks.housekeeping", "schedule": PBUDGET_HOUSEKEEPING_SECONDS}
+    "housekeeping": {
+        "task": "pbudget.tasks.housekeeping",
+        "schedule": PBUDGET_HOUSEKEEPING_SECONDS,
+    },
+    # Sealed ballots are mixed into the ballot table in batches (ballots.mixing).
+    "mix-ballot-boxes": {
+        "task": "ballots.tasks.mix_ballot_boxes",
+        "schedule": PBUDGET_BALLOT_MIX_SECONDS,
+    },
 }
 
 # Security headers. CSP: no inline scripts or styles anywhere; htmx is served from static.

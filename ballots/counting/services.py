@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 import pbudget
 from ballots.counting import selectors
@@ -30,6 +31,7 @@ from ballots.models import (
     BallotChoice,
     Channel,
     ImportedElection,
+    SealedBallot,
     TallyRun,
     TallyStatus,
 )
@@ -65,10 +67,42 @@ def _require_voting_closed(cycle: Cycle) -> None:
         )
 
 
-@transaction.atomic
+def _require_box_empty(cycle: Cycle) -> None:
+    """Refuse to count while sealed ballots wait in the box: they would be left out."""
+    waiting = SealedBallot.objects.filter(cycle=cycle).count()
+    if waiting:
+        raise ValidationError(
+            ngettext(
+                "%(n)d ballot of %(cycle)s is still sealed in the ballot box. It is being "
+                "mixed with the others; start the count again in a minute.",
+                "%(n)d ballots of %(cycle)s are still sealed in the ballot box. They are "
+                "being mixed with the others; start the count again in a minute.",
+                waiting,
+            )
+            % {"n": waiting, "cycle": cycle.name},
+            code="box_not_empty",
+        )
+
+
 def count_start(*, cycle: Cycle, district: District, user: User | None) -> TallyRun:
-    """Queue the count of ``district`` in ``cycle``; return its (reset) official run."""
+    """Queue the count of ``district`` in ``cycle``; return its (reset) official run.
+
+    Refused while voting is open, and while the cycle's ballot box still holds sealed
+    ballots (then their mixing is queued at once).
+    """
     _require_voting_closed(cycle)
+    try:
+        _require_box_empty(cycle)
+    except ValidationError:
+        from ballots.tasks import enqueue_mix
+
+        enqueue_mix(cycle_id=cycle.pk)
+        raise
+    return _count_queue(cycle=cycle, district=district, user=user)
+
+
+@transaction.atomic
+def _count_queue(*, cycle: Cycle, district: District, user: User | None) -> TallyRun:
     if selectors.district_budget(cycle, district) is None:
         raise ValidationError(
             _("%(district)s has no budget in this cycle.") % {"district": district.name},
@@ -156,6 +190,14 @@ def count_run(*, cycle_id: int, district_id: int) -> TallyRun | None:
         except ValidationError:
             return selectors.official_run(cycle, district)
         if run.is_published:
+            return run
+        try:
+            _require_box_empty(cycle)
+        except ValidationError as error:
+            run.status = TallyStatus.FAILED
+            run.error_message = " ".join(error.messages)
+            run.finished_at = timezone.now()
+            run.save()
             return run
         run.status = TallyStatus.RUNNING
         run.progress = 5

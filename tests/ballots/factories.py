@@ -54,3 +54,22 @@ def make_voter(email: str, district: District, *, document: str | None = None, *
 
 def make_booth(cycle: Cycle, name: str = "Town Hall") -> Booth:
     return Booth.objects.create(cycle=cycle, name=name)
+
+
+def sealed_ballots(cycle: Cycle) -> list:
+    """The ballots waiting in ``cycle``'s box, opened with the private key, oldest first."""
+    from ballots.box import opener
+    from ballots.models import SealedBallot
+
+    open_ballot = opener()
+    rows = SealedBallot.objects.filter(cycle=cycle).order_by("seq")
+    return [open_ballot(sealed) for sealed in rows.values_list("sealed", flat=True)]
+
+
+def mix_after_close(cycle: Cycle):
+    """Mix the whole box as the mixing task does once ``cycle``'s voting has closed."""
+    from datetime import timedelta
+
+    from ballots.mixing import ballot_box_mix
+
+    return ballot_box_mix(cycle_id=cycle.pk, now=cycle.voting_closes + timedelta(minutes=1))

@@ -13,7 +13,7 @@ from ballots.selectors import booth_reconciliation
 from ballots.services import ballot_cast, paper_ballot_enter, voter_mark_paper
 from pbudget import roles
 from tests.ballots.conftest import project
-from tests.ballots.factories import make_booth, make_entry
+from tests.ballots.factories import make_booth, make_entry, mix_after_close, sealed_ballots
 from tests.factories import make_user, staff_login
 
 pytestmark = pytest.mark.django_db
@@ -38,18 +38,27 @@ def test_given_officer_when_checking_marking_and_entering_then_person_cannot_vot
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
 
     marked = client.post(reverse("ballots:booth_mark", args=[booth.pk]), {"token": token})
+    # Marking leads back to the booth, never to "this person's" ballot.
     assert marked.status_code == 302
+    assert marked.url == reverse("ballots:booth_detail", args=[booth.pk])
     roll = VoterRoll.objects.get()
     assert (roll.channel, roll.booth) == (Channel.PAPER, booth)
 
     benches = project(voting_cycle, "Benches").pk
-    entered = client.post(
-        reverse("ballots:booth_ballot", args=[booth.pk]),
-        {"district": old_town.pk, "choice": [benches]},
-    )
+    entry_url = reverse("ballots:booth_ballot", args=[booth.pk])
+    entered = client.post(entry_url, {"district": old_town.pk, "choice": [benches]})
     assert entered.status_code == 302
+    assert entered.url == f"{entry_url}?district={old_town.pk}"  # ready for the next paper
+    after = client.get(entered.url).content.decode()
+    assert "Paper ballot entered: 1 of 1 people marked for Old Town" in after
+    # The officer sees no receipt code.
+    assert "receipt-code" not in after
+    assert not re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", after)
+    [sealed] = sealed_ballots(voting_cycle)
+    assert (sealed.channel, sealed.link, sealed.receipt_hash) == (Channel.PAPER, None, None)
+    mix_after_close(voting_cycle)
     ballot = Ballot.objects.get()
-    assert (ballot.channel, ballot.link) == (Channel.PAPER, None)
+    assert (ballot.channel, ballot.link, ballot.receipt_hash) == (Channel.PAPER, None, None)
 
     # The same person, online: refused, and the site says why.
     with pytest.raises(ValidationError) as caught:
@@ -101,6 +110,8 @@ def test_reconciliation_shows_marked_entered_and_difference(voting_cycle, old_to
     assert data["rows"][0]["entered"] == 2
     assert data["total"]["difference"] == -1
     assert BoothBallotCount.objects.get().entered == 2
+    assert [b.channel for b in sealed_ballots(voting_cycle)] == [Channel.PAPER] * 2
+    mix_after_close(voting_cycle)
     assert Ballot.objects.filter(channel=Channel.PAPER).count() == 2
 
 
@@ -112,3 +123,41 @@ def test_under_age_person_cannot_be_marked(voting_cycle, old_town, officer):
     with pytest.raises(ValidationError) as caught:
         voter_mark_paper(officer=officer, booth=booth, entry=child)
     assert caught.value.code == "too_young"
+
+
+def test_given_every_marked_person_has_a_ballot_when_entering_another_then_refused(
+    client, voting_cycle, old_town, officer
+):
+    """A booth never enters more paper ballots of a district than people it marked."""
+    booth = make_booth(voting_cycle)
+    voter_mark_paper(officer=officer, booth=booth, entry=make_entry("P1xx", old_town))
+    paper_ballot_enter(officer=officer, booth=booth, district=old_town, values={})
+    with pytest.raises(ValidationError) as caught:
+        paper_ballot_enter(officer=officer, booth=booth, district=old_town, values={})
+    assert caught.value.code == "more_ballots_than_people"
+    assert "marked 1 person for Old Town and entered 1 paper ballots" in caught.value.messages[0]
+    staff_login(client, officer)
+    page = client.post(reverse("ballots:booth_ballot", args=[booth.pk]), {"district": old_town.pk})
+    assert page.status_code == 400
+    assert "no ballot is left to enter" in page.content.decode()
+    assert len(sealed_ballots(voting_cycle)) == 1
+    assert BoothBallotCount.objects.get().entered == 1
+
+
+def test_given_nobody_marked_when_entering_a_paper_ballot_then_refused(
+    voting_cycle, old_town, officer
+):
+    booth = make_booth(voting_cycle)
+    with pytest.raises(ValidationError) as caught:
+        paper_ballot_enter(officer=officer, booth=booth, district=old_town, values={})
+    assert caught.value.code == "more_ballots_than_people"
+    assert sealed_ballots(voting_cycle) == []
+
+
+def test_the_database_refuses_more_ballots_entered_than_people_marked(voting_cycle, old_town):
+    from django.db import IntegrityError, transaction
+
+    booth = make_booth(voting_cycle)
+    counts = BoothBallotCount.objects.create(booth=booth, district=old_town, marked=2, entered=2)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BoothBallotCount.objects.filter(pk=counts.pk).update(entered=3)

@@ -13,7 +13,7 @@ from ballots.selectors import ballots_for_tally
 from ballots.services import ballot_cast
 from pbudget.models import Cycle
 from tests.ballots.conftest import project
-from tests.ballots.factories import make_project, make_voter
+from tests.ballots.factories import make_project, make_voter, mix_after_close, sealed_ballots
 from tests.factories import make_cycle, make_user, phase_dates
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +33,13 @@ def test_given_verified_voter_when_casting_knapsack_ballot_then_roll_and_ballot_
     result = ballot_cast(
         user=voter, cycle=voting_cycle, values=_ids(voting_cycle, "Playground", "Tram stop")
     )
+    # In the box, sealed, until it is mixed with others.
+    assert not Ballot.objects.exists()
+    [sealed] = sealed_ballots(voting_cycle)
+    assert sealed.receipt_hash == receipt_hash(result.receipt_code)
+    chosen = {project(voting_cycle, title).pk for title in ("Playground", "Tram stop")}
+    assert set(sealed.proposals) == chosen
+    mix_after_close(voting_cycle)
     ballot = Ballot.objects.get()
     assert ballot.channel == Channel.ONLINE
     assert ballot.receipt_hash == receipt_hash(result.receipt_code)
@@ -50,6 +57,8 @@ def test_given_a_ballot_when_voter_casts_again_then_the_new_one_replaces_it(voti
     first = ballot_cast(user=voter, cycle=voting_cycle, values=_ids(voting_cycle, "Playground"))
     second = ballot_cast(user=voter, cycle=voting_cycle, values=_ids(voting_cycle, "Bike lane"))
     assert second.replaced
+    assert len(sealed_ballots(voting_cycle)) == 2  # replaced when mixed, never in the cast
+    mix_after_close(voting_cycle)
     assert Ballot.objects.count() == 1
     assert VoterRoll.objects.count() == 1
     assert not Ballot.objects.filter(receipt_hash=receipt_hash(first.receipt_code)).exists()
@@ -109,6 +118,7 @@ def test_given_cumulative_when_points_break_limits_then_refused_and_points_store
         ballot_cast(user=user, cycle=cycle, values={a.pk: 5, b.pk: 5, c.pk: 1})
     assert "too_many_points" in _codes(caught.value)
     ballot_cast(user=user, cycle=cycle, values={a.pk: 5, b.pk: 3})
+    mix_after_close(cycle)
     assert dict(BallotChoice.objects.values_list("proposal_id", "points")) == {a.pk: 5, b.pk: 3}
 
 
@@ -125,6 +135,7 @@ def test_given_ranked_when_ranks_repeat_or_gap_then_refused(old_town):
             ballot_cast(user=user, cycle=cycle, values=values)
         assert code in _codes(caught.value)
     ballot_cast(user=user, cycle=cycle, values={c.pk: 1, a.pk: 2})
+    mix_after_close(cycle)
     assert ballots_for_tally(cycle, old_town) == [[(c.pk, 1), (a.pk, 2)]]
 
 
@@ -190,6 +201,7 @@ def test_given_ballot_page_when_cast_then_receipt_shown_once(client, voting_cycl
     assert response.status_code == 302
     receipt = client.get(response.url).content.decode()
     code = receipt.split('id="receipt-code">')[1].split("<")[0]
+    mix_after_close(voting_cycle)
     assert Ballot.objects.get().receipt_hash == receipt_hash(code)
     again = client.get(response.url).content.decode()
     assert code not in again
@@ -264,6 +276,7 @@ def test_ballots_for_tally_groups_by_budget_and_counts_every_voter(
     second = make_voter("two@example.org", old_town)
     ballot_cast(user=first, cycle=voting_cycle, values=_ids(voting_cycle, "Benches", "Tram stop"))
     ballot_cast(user=second, cycle=voting_cycle, values=_ids(voting_cycle, "Library hours"))
+    mix_after_close(voting_cycle)
     district = ballots_for_tally(voting_cycle, old_town)
     city = ballots_for_tally(voting_cycle, citywide)
     benches = project(voting_cycle, "Benches").pk
@@ -283,6 +296,7 @@ def test_ballots_for_tally_runs_two_queries(voting_cycle, old_town, django_asser
             cycle=voting_cycle,
             values=_ids(voting_cycle, "Benches"),
         )
+    mix_after_close(voting_cycle)
     with django_assert_num_queries(2):
         assert len(ballots_for_tally(voting_cycle, old_town)) == 5
 

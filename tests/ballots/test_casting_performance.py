@@ -12,14 +12,20 @@ from ballots.selectors import cycle_and_entry_for_ballot
 from ballots.views import RECEIPT_COOKIE, _may_cast
 from pbudget.models import District
 from tests.ballots.conftest import project
-from tests.ballots.factories import make_booth, make_entry, make_voter
+from tests.ballots.factories import (
+    make_booth,
+    make_entry,
+    make_voter,
+    mix_after_close,
+    sealed_ballots,
+)
 from tests.factories import make_cycle, make_user
 
 pytestmark = pytest.mark.django_db
 
 # user; cycle with the census entry and the e-mail check; ballot sections; and one call
-# of the database function that writes the voter-roll row, the ballot and its choices
-# (one statement: no BEGIN/COMMIT). No session write. While voting is open the sections
+# of the database function that writes the voter-roll row and puts the sealed ballot in
+# the box (one statement: no BEGIN/COMMIT). No session write. While voting is open the sections
 # are kept in memory, so a later cast on the same ballot needs one query fewer.
 CAST_QUERIES = 4
 
@@ -49,7 +55,9 @@ def test_given_verified_voter_when_casting_on_the_page_then_at_most_four_queries
     with django_assert_max_num_queries(CAST_QUERIES):
         response = _cast(client, voting_cycle, choices=choices)
     assert response.status_code == 302
-    assert Ballot.objects.count() == 1
+    assert not Ballot.objects.exists()
+    [sealed] = sealed_ballots(voting_cycle)
+    assert set(sealed.proposals) == set(choices)
 
 
 def test_given_a_ballot_when_replacing_it_on_the_page_then_as_few_queries_and_one_ballot(
@@ -61,6 +69,7 @@ def test_given_a_ballot_when_replacing_it_on_the_page_then_as_few_queries_and_on
     with django_assert_max_num_queries(CAST_QUERIES - 1):  # the sections are kept
         response = _cast(client, voting_cycle, choices=choices)
     assert response.status_code == 302
+    mix_after_close(voting_cycle)
     ballot = Ballot.objects.get()
     assert set(ballot.choices.values_list("proposal__title", flat=True)) == {
         "Playground",
@@ -79,7 +88,27 @@ def test_given_a_replaced_ballot_then_receipt_says_so_and_new_code_matches(
     html = client.get(response.url).content.decode()
     assert "replaces your earlier one" in html
     code = html.split('id="receipt-code">')[1].split("<")[0]
+    mix_after_close(voting_cycle)
     assert Ballot.objects.get().receipt_hash == receipt_hash(code)
+
+
+def test_given_a_cast_then_the_receipt_cookie_is_opaque(client, voting_cycle, voter):
+    """The cookie is encrypted: neither the user id nor the code can be read from it."""
+    import base64
+
+    client.force_login(voter)
+    response = _cast(client, voting_cycle, "Benches")
+    value = client.cookies[RECEIPT_COOKIE].value
+    html = client.get(response.url).content.decode()
+    code = html.split('id="receipt-code">')[1].split("<")[0]
+    raw = base64.urlsafe_b64decode(value.encode())
+    for secret in (code, code.replace("-", ""), f'"user": {voter.pk}', '"user"'):
+        assert secret.encode() not in raw
+        assert secret not in value
+    # A tampered cookie shows nothing.
+    client.cookies[RECEIPT_COOKIE] = value[:-4] + ("AAAA" if value[-4:] != "AAAA" else "BBBB")
+    client.cookies[RECEIPT_COOKIE]["path"] = response.url
+    assert 'id="receipt-code"' not in client.get(response.url).content.decode()
 
 
 def test_given_a_cast_then_the_server_keeps_no_receipt_code_next_to_the_voter(
@@ -136,7 +165,7 @@ def test_the_page_gate_agrees_with_the_cast_ballot_rule(phase, email_verified):
 
 
 def test_only_choices_point_at_ballots_so_the_one_statement_delete_is_complete():
-    """ballot_cast deletes a replaced ballot and its choices in SQL, without the collector."""
+    """Mixing deletes a replaced ballot's choices, then the ballot: nothing else points at it."""
     related = {rel.related_model for rel in Ballot._meta.related_objects}
     assert related == {BallotChoice}
 
@@ -194,6 +223,7 @@ def test_the_cast_function_stores_points_and_ranks_as_the_orm_would(old_town):
         second = make_project(cycle, old_town, "2000", f"Second {method}")
         user = make_voter(f"fn-{method}@example.org", old_town, document=f"FN{method.upper()}1")
         ballot_cast(user=user, cycle=cycle, values={first.pk: values[0], second.pk: values[1]})
+        mix_after_close(cycle)
         ballot = Ballot.objects.get(cycle=cycle)
         rows = {c.proposal_id: (c.points, c.rank) for c in ballot.choices.all()}
         assert rows == {first.pk: stored[0], second.pk: stored[1]}

@@ -12,6 +12,7 @@ from django.db import connection
 from ballots.models import Ballot, BallotChoice, VoterRoll
 from ballots.services import ballot_cast
 from tests.ballots.conftest import project
+from tests.ballots.factories import mix_after_close, sealed_ballots
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,6 +51,8 @@ def test_fifty_concurrent_submissions_from_one_account_leave_one_ballot(voting_c
         50, lambda _n: ballot_cast(user=voter, cycle=voting_cycle, values={benches: 1})
     )
     assert [kind for kind, _ in outcomes].count("ok") == 50, outcomes
+    assert len(sealed_ballots(voting_cycle)) == 50
+    mix_after_close(voting_cycle)
     assert Ballot.objects.count() == 1
     assert VoterRoll.objects.count() == 1
     assert BallotChoice.objects.count() == 1
@@ -68,6 +71,7 @@ def test_concurrent_edits_never_leave_an_over_budget_or_mixed_ballot(voting_cycl
         lambda n: ballot_cast(user=voter, cycle=voting_cycle, values=options[n % len(options)]),
     )
     assert all(kind == "ok" for kind, _ in outcomes), outcomes
+    mix_after_close(voting_cycle)
     ballot = Ballot.objects.get()
     chosen = {c.proposal_id: 1 for c in ballot.choices.all()}
     assert chosen in options

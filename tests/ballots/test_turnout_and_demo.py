@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ballots.hashing import receipt_hash
-from ballots.models import Ballot, CensusEntry, VoterRoll
+from ballots.models import Ballot, CensusEntry, SealedBallot, VoterRoll
 from ballots.selectors import turnout, turnout_chart
 from ballots.services import ballot_cast, voter_mark_paper
 from tests.ballots.conftest import project
@@ -87,5 +87,44 @@ def test_demo_loader_is_idempotent_and_verifies_demo_residents():
     ) == counts
     assert CensusEntry.objects.get(claimed_by__email="resident@demo.pbudget.local")
     assert CensusEntry.objects.get(claimed_by__email="neighbour@demo.pbudget.local")
-    assert Ballot.objects.filter(cycle__slug="budget-2026").count() >= 200
+    # Every demo voter has exactly one ballot, mixed or still sealed in the box.
+    mixed = Ballot.objects.filter(cycle__slug="budget-2026").count()
+    waiting = SealedBallot.objects.filter(cycle__slug="budget-2026").count()
+    assert mixed + waiting == VoterRoll.objects.filter(cycle__slug="budget-2026").count()
+    assert mixed >= 150
+    # Demo ballots went through the box: while voting runs, at least K per district wait
+    # sealed; the closed cycle's box is empty and its links are erased.
+    assert waiting >= 25
+    assert not SealedBallot.objects.filter(cycle__slug="budget-2025").exists()
+    assert not Ballot.objects.filter(cycle__slug="budget-2025", link__isnull=False).exists()
+    # Receipts are random, not derived from the census id.
+    census = CensusEntry.objects.values_list("pk", flat=True)
+    derived = {receipt_hash(f"demo-budget-2025-{pk}") for pk in census}
+    assert not Ballot.objects.filter(receipt_hash__in=derived).exists()
     assert VoterRoll.objects.filter(cycle__slug="budget-2026", channel="paper").exists()
+
+
+def test_demo_counts_the_same_official_results_as_before_the_ballot_box():
+    """The demo's ballots now go through the box and the mixer: every official result
+    (winners, voters, votes per project) is the one counted before the box existed."""
+    import json
+    from pathlib import Path
+
+    from ballots.models import TallyRun
+    from pbudget.demo import load_demo_data
+    from proposals.models import Proposal
+
+    load_demo_data()
+    expected = json.loads(
+        (Path(__file__).parent / "data" / "demo_official_results.json").read_text()
+    )
+    title = dict(Proposal.objects.values_list("pk", "title"))
+    counted = {
+        f"{run.cycle.slug}/{run.district.slug}/{run.rule}": {
+            "winners": [title[int(pk)] for pk in run.winners],
+            "voters": run.num_voters,
+            "votes": sorted([title[int(pk)], votes] for pk, votes in run.votes.items()),
+        }
+        for run in TallyRun.objects.filter(is_official=True).select_related("cycle", "district")
+    }
+    assert counted == expected

@@ -29,10 +29,24 @@ def test_check_deploy_has_zero_warnings():
         "WARNING",
         SECRET_KEY="k" * 20 + "production-secret-" + "x9Yz" * 10,
         ALLOWED_HOSTS="budget.example.org",
+        PBUDGET_BALLOT_PUBLIC_KEY="dGhpcyBpcyBub3QgYSByZWFsIGtleSwganVzdCAzMmI=",
         DEBUG="0",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_without_the_ballot_box_key():
+    result = run_manage(
+        "check",
+        DEBUG="0",
+        SECRET_KEY="k" * 50,
+        PBUDGET_BALLOT_PUBLIC_KEY="",
+        PBUDGET_BALLOT_PRIVATE_KEY="",
+    )
+    assert result.returncode != 0
+    assert "Set PBUDGET_BALLOT_PUBLIC_KEY" in result.stderr
+    assert "manage.py ballot_keys" in result.stderr
 
 
 def test_production_refuses_to_start_without_secret_key():
