@@ -1,7 +1,11 @@
-"""allauth glue: the account adapter."""
+"""allauth glue: the account adapter and the MFA adapter."""
+
+from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+
+from pbudget.signin import signin_attempt
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -14,4 +18,18 @@ class AccountAdapter(DefaultAccountAdapter):
             user.language = language
         if commit:
             user.save()
+        return user
+
+    def pre_authenticate(self, request, **credentials):
+        """Refuse a password try while its address, or its address at this account, waits."""
+        account = credentials.get("email") or credentials.get("username") or ""
+        self._signin_attempt = signin_attempt(request, kind="password", account=account)
+        if self._signin_attempt is None:
+            raise self.validation_error("too_many_login_attempts")
+        super().pre_authenticate(request, **credentials)
+
+    def authenticate(self, request, **credentials):
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            self._signin_attempt.succeeded()
         return user

@@ -5,12 +5,16 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.core import context
+from allauth.mfa.base import forms as mfa_forms
 from django import forms
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from pbudget.models import Cycle, District, User
 from pbudget.services import FROZEN_FIELDS
+from pbudget.signin import signin_attempt
 
 DATE_FIELDS = [
     "ideas_opens",
@@ -152,3 +156,23 @@ class ProfileForm(forms.ModelForm):
         from django.conf import settings
 
         self.fields["language"].widget.choices = [("", _("Browser default")), *settings.LANGUAGES]
+
+
+class SecondFactorLimitMixin:
+    """An authenticator code is a sign-in try: slowed per address and per (account, address)."""
+
+    def clean_code(self) -> str:
+        attempt = signin_attempt(context.request, kind="mfa", account=str(self.user.pk))
+        if attempt is None:
+            raise get_account_adapter().validation_error("too_many_login_attempts")
+        code = super().clean_code()  # a wrong code raises, and the try stays counted
+        attempt.succeeded()
+        return code
+
+
+class MFAAuthenticateForm(SecondFactorLimitMixin, mfa_forms.AuthenticateForm):
+    """The code asked at sign-in."""
+
+
+class MFAReauthenticateForm(SecondFactorLimitMixin, mfa_forms.ReauthenticateForm):
+    """The code asked again before a sensitive change."""

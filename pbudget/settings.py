@@ -179,15 +179,31 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[pbudget] "
-# Login: 5 failed attempts per account per 5 minutes, 20 a minute per IP.
+# Sign-in tries: 20 a minute per client address. Failed ones are slowed down by pbudget.signin
+# (growing delays per address and per account at that address) instead of allauth's lock of
+# the whole account after 5 failures, which anyone could use to keep a resident out.
 ACCOUNT_RATE_LIMITS = {
     "login": "20/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+PBUDGET_SIGNIN_BACKOFF = {
+    # free failures, first delay, longest delay, quiet seconds that start the count again
+    "per_account_and_address": {"free": 3, "first": 2, "most": 15 * 60, "forget": 24 * 3600},
+    "per_address": {"free": 10, "first": 1, "most": 5 * 60, "forget": 3600},
+}
+# The client's address behind the HTTPS proxy, for the limits above: the number of proxies
+# in front of pbudget that append to X-Forwarded-For, or the header that the outermost one
+# sets to the client's address. Neither: the connection's own address (no proxy).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("PBUDGET_TRUSTED_PROXIES", "0"))
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("PBUDGET_CLIENT_IP_HEADER") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_FORMS = {
+    "authenticate": "pbudget.forms.MFAAuthenticateForm",
+    "reauthenticate": "pbudget.forms.MFAReauthenticateForm",
+}
 MFA_TOTP_ISSUER = os.environ.get("PBUDGET_SITE_NAME", "pbudget")
 
 # Internationalisation
