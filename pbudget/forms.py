@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 
+from allauth.account import forms as allauth_forms
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.core import context
 from allauth.mfa.base import forms as mfa_forms
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -156,6 +158,20 @@ class ProfileForm(forms.ModelForm):
         from django.conf import settings
 
         self.fields["language"].widget.choices = [("", _("Browser default")), *settings.LANGUAGES]
+
+
+class SignupForm(allauth_forms.SignupForm):
+    """allauth's sign-up, answering as slowly for an address that has an account as for a new one.
+
+    A new account costs a password hash (Argon2 in production), a known address only a
+    lookup: the difference would tell who has an account. So the known address's password is
+    hashed too, and thrown away; allauth then mails that address, as it mails a new one.
+    """
+
+    def try_save(self, request):
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
 
 class SecondFactorLimitMixin:
