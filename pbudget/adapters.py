@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 
+from pbudget.secretbox import decrypt_secret, encrypt_secret
 from pbudget.signin import signin_attempt
 
 
@@ -33,3 +35,13 @@ class AccountAdapter(DefaultAccountAdapter):
         if user is not None:
             self._signin_attempt.succeeded()
         return user
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Authenticator secrets are stored encrypted with PBUDGET_MFA_KEY."""
+
+    def encrypt(self, text: str) -> str:
+        return encrypt_secret(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return decrypt_secret(encrypted_text)

@@ -203,6 +203,25 @@ PBUDGET_SIGNIN_BACKOFF = {
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("PBUDGET_TRUSTED_PROXIES", "0"))
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("PBUDGET_CLIENT_IP_HEADER") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Authenticator secrets are encrypted in the database with PBUDGET_MFA_KEY (32 random bytes in
+# base64). Without it, development derives a key from SECRET_KEY.
+MFA_ADAPTER = "pbudget.adapters.MFAAdapter"
+PBUDGET_MFA_KEY = os.environ.get("PBUDGET_MFA_KEY", "")
+if not PBUDGET_MFA_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set PBUDGET_MFA_KEY, the key of authenticator secrets: python -c 'import base64, "
+            "os; print(base64.b64encode(os.urandom(32)).decode())' makes one."
+        )
+    PBUDGET_MFA_KEY = base64.b64encode(
+        hashlib.sha256(b"pbudget mfa:" + SECRET_KEY.encode()).digest()
+    ).decode()
+try:
+    _mfa_key_length = len(base64.b64decode(PBUDGET_MFA_KEY, validate=True))
+except ValueError:
+    _mfa_key_length = 0
+if _mfa_key_length != 32:
+    raise ImproperlyConfigured("PBUDGET_MFA_KEY must be 32 bytes in base64.")
 MFA_FORMS = {
     "authenticate": "pbudget.forms.MFAAuthenticateForm",
     "reauthenticate": "pbudget.forms.MFAReauthenticateForm",

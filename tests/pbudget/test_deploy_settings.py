@@ -30,6 +30,7 @@ def test_check_deploy_has_zero_warnings():
         SECRET_KEY="k" * 20 + "production-secret-" + "x9Yz" * 10,
         ALLOWED_HOSTS="budget.example.org",
         PBUDGET_BALLOT_PUBLIC_KEY="dGhpcyBpcyBub3QgYSByZWFsIGtleSwganVzdCAzMmI=",
+        PBUDGET_MFA_KEY="bm90IGEgcmVhbCBrZXksIGp1c3QgMzIgYnl0ZXMgISE=",
         DEBUG="0",
     )
     assert result.returncode == 0, result.stdout + result.stderr
