@@ -7,7 +7,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 
 from pbudget.secretbox import decrypt_secret, encrypt_secret
-from pbudget.signin import signin_attempt
+from pbudget.signin import signin_attempt, signin_forget
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -35,6 +35,13 @@ class AccountAdapter(DefaultAccountAdapter):
         if user is not None:
             self._signin_attempt.succeeded()
         return user
+
+    def _delete_login_attempts_cached_email(self, request, **credentials):
+        # allauth's hook after a password reset: the resident who reset it may sign in at once
+        # from here, however many passwords they got wrong before.
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        account = credentials.get("email") or credentials.get("username") or ""
+        signin_forget(request, kind="password", account=account)
 
 
 class MFAAdapter(DefaultMFAAdapter):

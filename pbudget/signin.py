@@ -113,6 +113,15 @@ class SigninAttempt:
                 )
 
 
+def _account_key(kind: str, account: str, address: str) -> str:
+    return _cache_key(PER_ACCOUNT_AND_ADDRESS, f"{kind}\0{account.lower()}\0{address}")
+
+
+def signin_forget(request: HttpRequest, *, kind: str, account: str) -> None:
+    """Forget the failed ``kind`` of tries at ``account`` from this client (not from others)."""
+    cache.delete(_account_key(kind, account, client_address(request)))
+
+
 def signin_attempt(request: HttpRequest, *, kind: str, account: str) -> SigninAttempt | None:
     """Count a ``kind`` of sign-in try ("password", "mfa") at ``account`` from this client.
 
@@ -122,9 +131,7 @@ def signin_attempt(request: HttpRequest, *, kind: str, account: str) -> SigninAt
     address = client_address(request)
     scopes = {
         PER_ADDRESS: _cache_key(PER_ADDRESS, address),
-        PER_ACCOUNT_AND_ADDRESS: _cache_key(
-            PER_ACCOUNT_AND_ADDRESS, f"{kind}\0{account.lower()}\0{address}"
-        ),
+        PER_ACCOUNT_AND_ADDRESS: _account_key(kind, account, address),
     }
     now = time.time()
     with ExitStack() as stack:

@@ -1,10 +1,12 @@
 """Failed sign-ins slow down their address, never lock the owner out of the account."""
 
+import re
 import time
 from datetime import UTC, datetime
 
 import time_machine
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -115,3 +117,20 @@ def test_signing_in_forgets_that_accounts_failures_at_that_address(db):
     client.post(reverse("account_logout"))
     for typo in ("typo three", "typo four"):
         assert TOO_MANY not in sign_in(client, "voter@example.org", typo).content.decode()
+
+
+def test_resetting_the_password_lets_the_owner_sign_in_at_once_from_there(db):
+    make_user("voter@example.org")
+    owner = Client(REMOTE_ADDR=OWNER)
+    for i in range(6):
+        sign_in(owner, "voter@example.org", f"forgotten {i}")
+    assert TOO_MANY in sign_in(owner, "voter@example.org", "forgotten 7").content.decode()
+
+    owner.post(reverse("account_reset_password"), {"email": "voter@example.org"})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mail.outbox[-1].body)
+    form_url = owner.get(link.group(1)).url
+    new_password = "a brand new passphrase"
+    owner.post(form_url, {"password1": new_password, "password2": new_password})
+
+    assert sign_in(owner, "voter@example.org", new_password).status_code == 302
+    assert is_signed_in(owner)
