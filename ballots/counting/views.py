@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ballots.counting import selectors, services
 from ballots.counting.forms import PabulibImportForm
-from ballots.models import ImportedElection, TallyRun
+from ballots.models import ImportedElection, SealedBallot, TallyRun
 from pbudget.mfa import staff_page
 from pbudget.models import Cycle, District, DistrictBudget, Phase
 
@@ -111,6 +111,7 @@ def count_cycle(request, slug: str):
             "cycle": cycle,
             "rows": selectors.count_districts(cycle),
             "voting_closed": cycle.phase in (Phase.RESULTS, Phase.IMPLEMENTATION),
+            "sealed_waiting": SealedBallot.objects.filter(cycle=cycle).count(),
             "rule_label": selectors.RULE_LABELS.get(
                 selectors.official_rule(cycle), cycle.tally_rule
             ),
@@ -176,6 +177,8 @@ def count_start_all(request, slug: str):
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
+            if error.code == "box_not_empty":  # the same for every district
+                break
         else:
             started += 1
     if started:

@@ -40,3 +40,21 @@ def voter(old_town):
 
 def project(cycle, title):
     return cycle.proposals.get(title=title)
+
+
+@pytest.fixture
+def workers(monkeypatch):
+    """Real Celery workers to start and kill; counts are sent to their queue."""
+    import uuid
+
+    from ballots import tasks_tally
+    from pbudget.celery import app
+    from tests.ballots.workers import Workers
+
+    queue = f"pbudget-tally-kill-{uuid.uuid4().hex[:10]}"
+    monkeypatch.setattr(tasks_tally, "ENQUEUE_OPTIONS", {"queue": queue})
+    app.conf.task_always_eager = False
+    pool = Workers(queue)
+    yield pool
+    pool.stop_all()
+    app.conf.task_always_eager = True
