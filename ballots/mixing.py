@@ -21,7 +21,7 @@ mid-batch rolls the whole batch back: a sealed ballot is in the box or mixed, ne
 never neither. Batches of one cycle and district are mixed one at a time (an advisory
 lock), oldest first, so a voter's newer ballot is never replaced by an older one.
 
-Once voting has closed and a cycle's box is empty, the links are erased: after that not
+Once voting has closed and a cycle's box is empty, the links are deleted: after that not
 even the server key finds a voter's ballot.
 """
 
@@ -30,6 +30,8 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -39,7 +41,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from ballots import box
-from ballots.models import Ballot, BallotChoice, SealedBallot
+from ballots.models import Ballot, BallotChoice, BallotLink, SealedBallot
+from pbudget.db import bound_cursor
 from pbudget.models import Cycle
 
 logger = logging.getLogger(__name__)
@@ -103,23 +106,29 @@ def cycles_with_sealed_ballots() -> list[int]:
 def ballot_box_mix(*, cycle_id: int, now=None) -> MixReport:
     """Mix every batch of a cycle's box that is due (idempotent: run it any time).
 
-    Each batch is its own transaction; a failure leaves the earlier batches mixed and the
-    rest in the box.
+    One mixer at a time per cycle (another one waits, then finds less to do). Each batch
+    is its own transaction; a failure leaves the earlier batches mixed and the rest in the
+    box.
     """
     cycle = Cycle.objects.get(pk=cycle_id)
-    final = is_final(cycle, now=now)
     report = MixReport(cycle_id=cycle_id)
     open_ballot = box.opener()
-    for district_id in box_counts(cycle_id):
-        while True:
-            taken, replaced = _mix_batch(cycle, district_id, final=final, open_ballot=open_ballot)
-            if not taken:
-                break
-            report.batches.append(taken)
-            report.replaced += replaced
-    report.left = sum(box_counts(cycle_id).values())
-    if final and report.left == 0:
-        report.links_erased = _erase_links(cycle)
+    with _mixing_lock(cycle_id):
+        final = is_final(cycle, now=now)
+        for district_id, waiting in box_counts(cycle_id).items():
+            after = 0  # the box position the last batch ended at
+            while size := batch_size(waiting, final=final):
+                taken, replaced, after = _mix_batch(
+                    cycle, district_id, size=size, after=after, open_ballot=open_ballot
+                )
+                if not taken:
+                    break
+                waiting -= taken
+                report.batches.append(taken)
+                report.replaced += replaced
+        report.left = sum(box_counts(cycle_id).values())
+        if final and report.left == 0:
+            report.links_erased = _erase_links(cycle)
     if report.batches:
         logger.info(
             "mixed %s sealed ballots of cycle %s in %s batches (%s replaced, %s left)",
@@ -132,24 +141,41 @@ def ballot_box_mix(*, cycle_id: int, now=None) -> MixReport:
     return report
 
 
-@transaction.atomic
-def _mix_batch(cycle: Cycle, district_id: int, *, final: bool, open_ballot) -> tuple[int, int]:
-    """Mix one batch of one district; return (sealed ballots taken, ballots replaced)."""
+@contextmanager
+def _mixing_lock(cycle_id: int) -> Iterator[None]:
+    """Hold the cycle's mixing lock (a session advisory lock: a killed worker drops it)."""
+    key = f"ballots.mix:{cycle_id}"
     with connection.cursor() as cursor:
-        # One mixer at a time per cycle and district: batches go oldest first.
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-            [f"ballots.mix:{cycle.pk}:{district_id}"],
+        cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+
+
+@transaction.atomic
+def _mix_batch(
+    cycle: Cycle, district_id: int, *, size: int, after: int, open_ballot
+) -> tuple[int, int, int]:
+    """Mix the ``size`` oldest sealed ballots of one district after box position ``after``.
+
+    Returns (sealed ballots taken, ballots replaced, the last box position taken). Reading
+    on from ``after`` skips the rows earlier batches of this pass deleted (an index scan
+    from the start would step over all of them again).
+    """
+    quote = connection.ops.quote_name
+    with bound_cursor() as cursor:
+        # In binary: as text, PostgreSQL would spell every sealed byte out in hex.
+        cursor.cursor.execute(
+            f"SELECT seq, sealed FROM {quote(SealedBallot._meta.db_table)} "  # noqa: S608
+            "WHERE cycle_id = %s AND district_id = %s AND seq > %s ORDER BY seq LIMIT %s",
+            [cycle.pk, district_id, after, size],
+            binary=True,
         )
-    waiting = SealedBallot.objects.filter(cycle=cycle, district_id=district_id).count()
-    size = batch_size(waiting, final=final)
-    if size == 0:
-        return 0, 0
-    rows = list(
-        SealedBallot.objects.filter(cycle=cycle, district_id=district_id)
-        .order_by("seq")
-        .values_list("seq", "sealed")[:size]
-    )
+        rows = cursor.fetchall()
+    if not rows:
+        return 0, 0, after
     latest: dict[str, box.OpenedBallot] = {}  # per link: the voter's newest ballot
     anonymous: list[box.OpenedBallot] = []  # paper ballots
     for _seq, sealed in rows:  # oldest first, so a later ballot overwrites an earlier one
@@ -158,17 +184,33 @@ def _mix_batch(cycle: Cycle, district_id: int, *, final: bool, open_ballot) -> t
             anonymous.append(ballot)
         else:
             latest[ballot.link] = ballot
-    earlier = list(
-        Ballot.objects.filter(cycle=cycle, link__in=list(latest)).values_list("id", flat=True)
-    )
-    if earlier:
-        BallotChoice.objects.filter(ballot_id__in=earlier).delete()
-        Ballot.objects.filter(id__in=earlier).delete()
+    with bound_cursor() as cursor:
+        # Arrays, not IN lists: one parameter each however large the batch.
+        cursor.execute(
+            f"SELECT ballot_id FROM {quote(BallotLink._meta.db_table)} "  # noqa: S608
+            "WHERE cycle_id = %s AND link = ANY(%s)",
+            [cycle.pk, list(latest)],
+        )
+        earlier = [ballot_id for (ballot_id,) in cursor.fetchall()]
+        for model, column in (
+            (BallotChoice, "ballot_id"),
+            (BallotLink, "ballot_id"),
+            (Ballot, "id"),
+        ):
+            if earlier:
+                cursor.execute(
+                    f"DELETE FROM {quote(model._meta.db_table)} WHERE {column} = ANY(%s)",  # noqa: S608
+                    [earlier],
+                )
     batch = [*latest.values(), *anonymous]
     _shuffle(batch)
     _insert(cycle, district_id, batch)
-    SealedBallot.objects.filter(seq__in=[seq for seq, _sealed in rows]).delete()
-    return len(rows), len(earlier)
+    with bound_cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(SealedBallot._meta.db_table)} WHERE seq = ANY(%s)",  # noqa: S608
+            [[seq for seq, _sealed in rows]],
+        )
+    return len(rows), len(earlier), rows[-1][0]
 
 
 def _shuffle(items: list) -> None:
@@ -178,27 +220,37 @@ def _shuffle(items: list) -> None:
         items[i], items[j] = items[j], items[i]
 
 
+def _copy_text(rows) -> str:
+    """Rows as COPY's text format (the values here need no escaping: ids, numbers, hex)."""
+    return "".join(
+        "\t".join("\\N" if value is None else str(value) for value in row) + "\n" for row in rows
+    )
+
+
 def _insert(cycle: Cycle, district_id: int, batch: list[box.OpenedBallot]) -> None:
-    """Insert the batch's ballots and their choices in the batch's (shuffled) order."""
-    ballot_table = connection.ops.quote_name(Ballot._meta.db_table)
-    choice_table = connection.ops.quote_name(BallotChoice._meta.db_table)
-    ids = [uuid.uuid4() for _ballot in batch]
+    """Insert the batch's ballots, links and choices in the batch's (shuffled) order."""
+    quote = connection.ops.quote_name
+    rows = [(uuid.uuid4(), ballot) for ballot in batch]
+    ballots = _copy_text(
+        (ballot_id, cycle.pk, district_id, ballot.channel, ballot.receipt_hash)
+        for ballot_id, ballot in rows
+    )
+    links = _copy_text(
+        (ballot_id, cycle.pk, ballot.link) for ballot_id, ballot in rows if ballot.link
+    )
+    choices = _copy_text(
+        (ballot_id, *choice)
+        for ballot_id, ballot in rows
+        for choice in zip(ballot.proposals, ballot.points, ballot.ranks, strict=True)
+    )
     with connection.cursor() as cursor:
-        with cursor.copy(
-            f"COPY {ballot_table} (id, cycle_id, district_id, channel, link, receipt_hash) "
-            "FROM STDIN"
-        ) as copy:
-            for ballot_id, ballot in zip(ids, batch, strict=True):
-                row = (ballot_id, cycle.pk, district_id, ballot.channel, ballot.link)
-                copy.write_row((*row, ballot.receipt_hash))
-        with cursor.copy(
-            f"COPY {choice_table} (ballot_id, proposal_id, points, rank) FROM STDIN"
-        ) as copy:
-            for ballot_id, ballot in zip(ids, batch, strict=True):
-                for proposal, points, rank in zip(
-                    ballot.proposals, ballot.points, ballot.ranks, strict=True
-                ):
-                    copy.write_row((ballot_id, proposal, points, rank))
+        for model, columns, text in (
+            (Ballot, "id, cycle_id, district_id, channel, receipt_hash", ballots),
+            (BallotLink, "ballot_id, cycle_id, link", links),
+            (BallotChoice, "ballot_id, proposal_id, points, rank", choices),
+        ):
+            with cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+                copy.write(text)
 
 
 def _erase_links(cycle: Cycle) -> bool:
@@ -206,5 +258,5 @@ def _erase_links(cycle: Cycle) -> bool:
     with transaction.atomic():
         if SealedBallot.objects.filter(cycle=cycle).exists():
             return False
-        Ballot.objects.filter(cycle=cycle, link__isnull=False).update(link=None)
+        BallotLink.objects.filter(cycle=cycle).delete()
     return True

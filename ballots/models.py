@@ -7,9 +7,10 @@ mixing task (``ballots.mixing``) later opens sealed ballots in batches of at lea
 ``PBUDGET_BALLOT_MIX_SIZE`` per district and writes them into ``Ballot`` in shuffled order,
 in a transaction of its own, with random keys only. So no system column (``xmin``,
 ``xmax``, ``ctid``), id, sequence or time links a ballot to a roll row better than chance
-within its batch. A ballot's ``link`` is an HMAC of (voter, cycle) under the server key
-(``settings.PBUDGET_HMAC_KEY``), so only the mixer, given the voter, can find that voter's
-ballot to replace it; links are erased once the cycle's box is empty after voting closes.
+within its batch. A ``BallotLink`` keeps an online ballot's link, an HMAC of (voter, cycle)
+under the server key (``settings.PBUDGET_HMAC_KEY``), so only the mixer, given the voter,
+can find that voter's ballot to replace it; the links are deleted once the cycle's box is
+empty after voting closes.
 """
 
 from __future__ import annotations
@@ -260,29 +261,27 @@ class Ballot(models.Model):
     """What was voted: the choices of one ballot, with no way back to the voter.
 
     Written only by the mixing task (and by Pabulib imports, which have no voters), in
-    shuffled batches with random ids. ``link`` = HMAC(voter, cycle) under the server key
-    for online ballots while voting runs (so a new ballot replaces the old one); NULL for
-    paper ballots, and for every ballot once the cycle's box is empty after the vote.
-    ``receipt_hash`` = SHA-256 of the receipt code shown once to an online voter; NULL for
-    paper ballots, whose entry no voter watches.
+    shuffled batches with random ids. ``receipt_hash`` = SHA-256 of the receipt code shown
+    once to an online voter; NULL for paper ballots, whose entry no voter watches.
     """
 
+    # Every index here is paid for by every ballot mixed: the cycle and district are found
+    # through (cycle, district); the receipt hash is unique without a LIKE index.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="ballots")
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="ballots", db_index=False
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
-    link = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001  (NULL: paper ballots and erased links; unique ignores NULLs)
-    receipt_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001  (NULL: paper ballots have no receipt)
+    receipt_hash = models.CharField(max_length=64, null=True, editable=False, db_collation="C")  # noqa: DJ001  (NULL: paper ballots have no receipt)
 
     class Meta:
         verbose_name = _("ballot")
         verbose_name_plural = _("ballots")
         constraints = [
-            models.UniqueConstraint(fields=["cycle", "link"], name="ballot_one_per_link"),
-            models.CheckConstraint(
-                condition=Q(channel="online") | Q(link__isnull=True),
-                name="ballot_paper_has_no_link",
-            ),
+            models.UniqueConstraint(fields=["receipt_hash"], name="ballot_one_per_receipt")
         ]
         indexes = [models.Index(fields=["cycle", "district"], name="ballot_cycle_district_idx")]
 
@@ -290,16 +289,54 @@ class Ballot(models.Model):
         return f"{self.cycle} · {(self.receipt_hash or self.channel)[:10]}"
 
 
+class BallotLink(models.Model):
+    """The link of a mixed online ballot while voting runs: HMAC(voter, cycle).
+
+    Written with its ballot, in the same shuffled batch; the mixer finds a voter's earlier
+    ballot by it to replace it. Deleted for a whole cycle once its box is empty after the
+    close: from then on not even the server key finds a voter's ballot.
+    """
+
+    # No database constraints on these two: only the mixer writes links, with the ballot
+    # it has just written, and a constraint check per row would cost a fifth of mixing.
+    ballot = models.OneToOneField(
+        Ballot, on_delete=models.CASCADE, primary_key=True, related_name="link", db_constraint=False
+    )
+    cycle = models.ForeignKey(  # indexed by the unique (cycle, link)
+        Cycle, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    link = models.CharField(max_length=64, db_collation="C")  # hex: byte order will do
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "link"], name="ballot_one_per_link")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id} · {self.link[:10]}…"
+
+
 class BallotChoice(models.Model):
     """One project chosen on a ballot: 1 point (approval, knapsack), points, or a rank.
 
     Keyed by (ballot, project): no sequence numbers the choices in the order they were
-    written.
+    written. Neither key is checked by the database: only the mixer and Pabulib imports
+    write choices, with the ballot they have just written and projects they have just
+    read, and a check per choice cost 40 % of mixing. Django keeps a project with votes
+    from being deleted (PROTECT) and deletes a ballot's choices with it (CASCADE).
     """
 
     pk = models.CompositePrimaryKey("ballot", "proposal")
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="choices")
-    proposal = models.ForeignKey("proposals.Proposal", on_delete=models.PROTECT, related_name="+")
+    ballot = models.ForeignKey(  # indexed by the primary key
+        Ballot,
+        on_delete=models.CASCADE,
+        related_name="choices",
+        db_constraint=False,
+        db_index=False,
+    )
+    proposal = models.ForeignKey(
+        "proposals.Proposal", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     points = models.PositiveSmallIntegerField(default=1)
     rank = models.PositiveSmallIntegerField(null=True, blank=True)  # 1 = first choice
 

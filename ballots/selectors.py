@@ -27,7 +27,6 @@ from functools import cache
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -35,6 +34,7 @@ from django.utils import timezone
 from ballots.hashing import document_hash, normalise_postal_code
 from ballots.models import Ballot, BallotChoice, CensusEntry, Channel, VoterRoll
 from pbudget import fastread
+from pbudget.db import bound_cursor
 from pbudget.models import Cycle, District, DistrictBudget, Phase, VotingMethod
 from proposals.models import Proposal
 
@@ -114,7 +114,7 @@ def cycle_and_entry_for_ballot(slug: str, user) -> tuple[Cycle | None, CensusEnt
     all of them on every request, so one prepared query (``pbudget.fastread``) does it.
     """
     user_id = user.pk if user.is_authenticated else None
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(_cycle_and_entry_sql(), [user_id, user_id, slug])
         row = cursor.fetchone()
     if row is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +34,7 @@ from ballots.models import (
     VoterRoll,
 )
 from ballots.selectors import BallotSection, ballot_sections, census_lookup
+from pbudget.db import bound_cursor
 from pbudget.models import Cycle, District, Phase, User, VotingMethod
 from pbudget.notify import email_after_commit
 
@@ -452,8 +453,8 @@ def ballot_seal(
 
 # The database function of migration ballots/0006 writes the voter-roll row (or finds the
 # one already there) and puts the sealed ballot in the box, in one statement. Its values
-# travel apart from its text (server-side binding), so they never show in
-# pg_stat_activity or in the server's error log.
+# travel apart from its text (pbudget.db), so they never show in pg_stat_activity or in
+# the server's error log.
 _CAST_SEALED = "SELECT outcome, replaced FROM ballots_cast_sealed(%s, %s, %s, %s, %s, %s)"
 
 
@@ -508,7 +509,7 @@ def ballot_cast(
         link=ballot_link(entry.pk, cycle.pk),
         receipt=receipt_hash(code),
     )
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(
             _CAST_SEALED,
             [

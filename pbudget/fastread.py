@@ -15,6 +15,8 @@ from functools import cache
 from django.db import connection
 from django.db.models import Model
 
+from pbudget.db import bound_cursor
+
 
 @cache
 def _shape(model: type[Model], alias: str) -> tuple[list[str], str, list]:
@@ -62,7 +64,7 @@ def one(model: type[Model], where: str, params) -> Model | None:
     # Table and column names come from the model, ``where`` from the calling code; values
     # are always parameters.
     sql = f"SELECT {columns(model, 't')} FROM {table(model)} t WHERE {where} LIMIT 1"  # noqa: S608
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:  # the signed-in user's id stays out of pg_stat_activity
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else build(model, "t", row)

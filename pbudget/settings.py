@@ -129,9 +129,6 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# Every statement's values travel apart from its text (psycopg's server-side binding), so
-# PostgreSQL's activity views and error logs show "$1", never a voter, a link or a choice.
-DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -592,7 +592,6 @@ def pabulib_import(
             cycle=cycle,
             district=district,
             channel=Channel.PAPER,
-            link=None,
             receipt_hash=hashlib.sha256(f"pabulib:{slug}:{number}".encode()).hexdigest(),
         )
         ballots.append(row)

@@ -28,7 +28,6 @@ def add_ballots(cycle: Cycle, district: District, choices: list, copies: int = 1
                 cycle=cycle,
                 district=district,
                 channel=Channel.PAPER,
-                link=None,
                 receipt_hash=receipt_hash(uuid.uuid4().hex),
             )
             ballots.append(ballot)

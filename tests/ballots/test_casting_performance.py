@@ -165,9 +165,12 @@ def test_the_page_gate_agrees_with_the_cast_ballot_rule(phase, email_verified):
 
 
 def test_only_choices_point_at_ballots_so_the_one_statement_delete_is_complete():
-    """Mixing deletes a replaced ballot's choices, then the ballot: nothing else points at it."""
+    """Mixing deletes a replaced ballot's choices and link, then the ballot: nothing else
+    points at it."""
+    from ballots.models import BallotLink
+
     related = {rel.related_model for rel in Ballot._meta.related_objects}
-    assert related == {BallotChoice}
+    assert related == {BallotChoice, BallotLink}
 
 
 def test_given_voting_closed_after_the_page_read_the_cycle_then_the_database_refuses(

@@ -12,7 +12,7 @@ from ballots import box
 from ballots.counting import services as counting
 from ballots.hashing import ballot_link, receipt_hash
 from ballots.mixing import ballot_box_mix, batch_size
-from ballots.models import Ballot, SealedBallot, TallyStatus, VoterRoll
+from ballots.models import Ballot, BallotLink, SealedBallot, TallyStatus, VoterRoll
 from ballots.services import ballot_cast
 from pbudget.models import Cycle, District
 from tests.ballots.conftest import project
@@ -69,7 +69,7 @@ def test_given_fewer_than_2k_sealed_while_voting_then_nothing_is_mixed(
     assert report.batches == [3] and report.left == 3  # the oldest 3; 3 stay
     assert Ballot.objects.count() == 3
     assert not report.links_erased
-    assert Ballot.objects.filter(link__isnull=False).count() == 3
+    assert BallotLink.objects.count() == 3
 
 
 def test_given_a_voter_casts_again_after_their_ballot_was_mixed_then_the_next_batch_replaces_it(
@@ -96,7 +96,7 @@ def test_given_a_voter_casts_again_after_their_ballot_was_mixed_then_the_next_ba
     assert Ballot.objects.count() == 3
     anas = Ballot.objects.get(receipt_hash=receipt_hash(second.receipt_code))
     assert set(anas.choices.values_list("proposal__title", flat=True)) == {"Bike lane", "Benches"}
-    assert not Ballot.objects.filter(link__isnull=False).exists()
+    assert not BallotLink.objects.exists()
 
 
 def test_given_two_ballots_of_one_voter_in_one_batch_then_only_the_later_counts(

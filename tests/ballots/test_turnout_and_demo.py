@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ballots.hashing import receipt_hash
-from ballots.models import Ballot, CensusEntry, SealedBallot, VoterRoll
+from ballots.models import Ballot, BallotLink, CensusEntry, SealedBallot, VoterRoll
 from ballots.selectors import turnout, turnout_chart
 from ballots.services import ballot_cast, voter_mark_paper
 from tests.ballots.conftest import project
@@ -65,7 +65,6 @@ def test_receipt_check_finds_a_counted_code(client, old_town):
         cycle=cycle,
         district=old_town,
         channel="online",
-        link="x",
         receipt_hash=receipt_hash("AB12-CD34"),
     )
     found = client.get(reverse("ballots:receipts", args=[cycle.slug]), {"code": "ab12cd34"})
@@ -96,7 +95,7 @@ def test_demo_loader_is_idempotent_and_verifies_demo_residents():
     # sealed; the closed cycle's box is empty and its links are erased.
     assert waiting >= 25
     assert not SealedBallot.objects.filter(cycle__slug="budget-2025").exists()
-    assert not Ballot.objects.filter(cycle__slug="budget-2025", link__isnull=False).exists()
+    assert not BallotLink.objects.filter(cycle__slug="budget-2025").exists()
     # Receipts are random, not derived from the census id.
     census = CensusEntry.objects.values_list("pk", flat=True)
     derived = {receipt_hash(f"demo-budget-2025-{pk}") for pk in census}
