@@ -91,9 +91,10 @@ def prepare(ballots: int, projects: int, recast: float, seed: int = 2026):
     links = [secrets.token_hex(32) for _ in range(voters)]
     start = time.perf_counter()
     table = connection.ops.quote_name(SealedBallot._meta.db_table)
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {table} (cycle_id, district_id, sealed) FROM STDIN"
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} (cycle_id, district_id, sealed) FROM STDIN") as copy,
+    ):
         for n in range(ballots):
             link = links[n] if n < voters else rng.choice(links)  # the rest cast again
             chosen = set()
