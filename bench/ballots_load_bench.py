@@ -11,7 +11,7 @@ connections (``DB_CONN_MAX_AGE``) and the cached_db session engine.
 1. Saturation: a closed loop of --connections keep-alive connections casts --saturation
    ballots as fast as the server answers; reports ballots/s and p50/p95.
 2. Fixed rate: an open loop at --rate ballots/s for --seconds seconds; reports p50/p95.
-3. Accounting: ballots in the database must equal the successful responses, and every
+3. Accounting: sealed ballots in the box must equal the successful responses, and every
    successful voter must have exactly one voter-roll row.
 
 --in-process N first casts N ballots (and replaces 50) in this process through Django's
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import os
 import secrets
 import signal
@@ -47,6 +48,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+
+from ballots import box  # noqa: E402
 
 SLUG = "bench-ballots"
 HOST = "127.0.0.1"
@@ -125,9 +128,10 @@ def prepare(voters: int) -> tuple[list[dict], list[int]]:
 def cleanup() -> None:
     from allauth.account.models import EmailAddress
 
-    from ballots.models import Ballot, CensusEntry, VoterRoll
+    from ballots.models import Ballot, CensusEntry, SealedBallot, VoterRoll
     from pbudget.models import Cycle, User
 
+    SealedBallot.objects.filter(cycle__slug=SLUG).delete()
     Ballot.objects.filter(cycle__slug=SLUG).delete()
     VoterRoll.objects.filter(cycle__slug=SLUG).delete()
     CensusEntry.objects.filter(claimed_by__email__endswith="@bench.invalid").delete()
@@ -384,6 +388,10 @@ def main() -> None:
     env = {
         **os.environ, "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY,
         "PBUDGET_HMAC_KEY": settings.PBUDGET_HMAC_KEY, "ALLOWED_HOSTS": HOST,
+        # The web processes hold the ballot box's public key only, as in production.
+        "PBUDGET_BALLOT_PUBLIC_KEY": base64.b64encode(bytes(box.public_key())).decode(),
+        "PBUDGET_BALLOT_PRIVATE_KEY": "",
+        "PBUDGET_MFA_KEY": getattr(settings, "PBUDGET_MFA_KEY", ""),
         "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "600",
     }  # fmt: skip
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -427,13 +435,13 @@ def main() -> None:
             f"{args.rate:.0f} ballots/s for {args.seconds} s: {ok_rate}/{len(rest)} ok, "
             f"{summary(rate_results)}; {load()}"
         )
-        from ballots.models import Ballot, VoterRoll
+        from ballots.models import SealedBallot, VoterRoll
 
-        counted = Ballot.objects.filter(cycle__slug=SLUG).count()
+        counted = SealedBallot.objects.filter(cycle__slug=SLUG).count()
         rolled = VoterRoll.objects.filter(cycle__slug=SLUG).count()
         successes = sum(success for success, _ in warm_results) + ok + ok_rate
         print(
-            f"ballots in the database: {counted}; voter-roll rows: {rolled}; "
+            f"sealed ballots in the box: {counted}; voter-roll rows: {rolled}; "
             f"successful responses: {successes}"
         )
         assert counted == successes == rolled, "ballots lost or duplicated"
