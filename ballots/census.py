@@ -17,6 +17,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -267,8 +268,20 @@ _INSERT_NEW = """
 """
 
 
-def import_census_file(path: Path, *, import_id: int, today: date) -> tuple[int, int]:
-    """Import the file in one transaction; return (created, updated). Raises CensusRowError."""
+@dataclass(frozen=True)
+class ImportCounts:
+    created: int
+    updated: int
+    kept_district: int  # people who voted in an open vote: their district waits for the close
+
+
+def import_census_file(path: Path, *, import_id: int, today: date) -> ImportCounts:
+    """Import the file in one transaction. Raises CensusRowError.
+
+    A person who has voted in a cycle whose voting is open keeps their district until it
+    closes, whatever the file says: their ballot and any new one they cast must count in
+    the district of their voter-roll row, with that district's projects.
+    """
     districts = _district_lookup()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -308,6 +321,24 @@ def import_census_file(path: Path, *, import_id: int, today: date) -> tuple[int,
         clock = _lap(timings, "parse_copy", clock)
         cursor.execute("ANALYZE census_staging")
         clock = _lap(timings, "analyze", clock)
+        cursor.execute(
+            """
+            CREATE TEMP TABLE census_held ON COMMIT DROP AS
+            SELECT DISTINCT r.voter_id AS id
+            FROM ballots_voterroll r JOIN pbudget_cycle c ON c.id = r.cycle_id
+            WHERE c.voting_opens <= now() AND now() < c.voting_closes
+            """
+        )
+        cursor.execute("ALTER TABLE census_held ADD PRIMARY KEY (id)")
+        cursor.execute(
+            """
+            SELECT count(*) FROM census_held h
+            JOIN ballots_censusentry entry ON entry.id = h.id
+            JOIN census_staging staged ON staged.document_hash = entry.document_hash
+            WHERE staged.district_id <> entry.district_id
+            """
+        )
+        (kept_district,) = cursor.fetchone()
         # Two plain statements instead of one INSERT ... ON CONFLICT: the upsert pays a
         # speculative insertion per row and returned a million rows only to count them.
         # The advisory lock keeps other imports out between the two.
@@ -321,7 +352,9 @@ def import_census_file(path: Path, *, import_id: int, today: date) -> tuple[int,
             UPDATE ballots_censusentry AS entry
             SET birth_date = staged.birth_date,
                 postal_code = staged.postal_code,
-                district_id = staged.district_id,
+                district_id = CASE
+                    WHEN EXISTS (SELECT 1 FROM census_held h WHERE h.id = entry.id)
+                    THEN entry.district_id ELSE staged.district_id END,
                 imported_at = now()
             FROM (
                 SELECT document_hash, birth_date, postal_code, district_id
@@ -350,15 +383,16 @@ def import_census_file(path: Path, *, import_id: int, today: date) -> tuple[int,
             raise RuntimeError("Census entries were added or removed outside the import.")
     _lap(timings, "commit", clock)  # the deferred foreign key checks of new rows run here
     logger.info(
-        "census import %s: %d rows, %d new, %d updated; seconds: %s",
+        "census import %s: %d rows, %d new, %d updated, %d kept their district; seconds: %s",
         import_id,
         copied,
         created,
         updated,
+        kept_district,
         ", ".join(f"{phase} {seconds:.1f}" for phase, seconds in timings.items()),
         extra={"census_timings": timings},
     )
-    return created, updated
+    return ImportCounts(created=created, updated=updated, kept_district=kept_district)
 
 
 def _lap(timings: dict[str, float], phase: str, started: float) -> float:

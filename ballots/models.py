@@ -96,6 +96,9 @@ class CensusImport(models.Model):
     total_rows = models.PositiveIntegerField(_("rows in the file"), default=0)
     created_rows = models.PositiveIntegerField(_("new entries"), default=0)
     updated_rows = models.PositiveIntegerField(_("updated entries"), default=0)
+    kept_district_rows = models.PositiveIntegerField(
+        _("people who keep their district until an open vote closes"), default=0
+    )
     error_line = models.PositiveIntegerField(_("line with the error"), null=True, blank=True)
     error_message = models.TextField(_("problem"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -83,9 +83,7 @@ def census_import_run(*, census_import_id: int) -> CensusImport:
         record.save(update_fields=["status", "started_at"])
     path = Path(record.source_path)
     try:
-        created, updated = census.import_census_file(
-            path, import_id=record.pk, today=timezone.localdate()
-        )
+        counts = census.import_census_file(path, import_id=record.pk, today=timezone.localdate())
     except census.CensusRowError as error:
         record.status = ImportStatus.FAILED
         record.error_line = error.line
@@ -99,8 +97,9 @@ def census_import_run(*, census_import_id: int) -> CensusImport:
         record.error_message = _("The import failed unexpectedly; nothing was changed.")
     else:
         record.status = ImportStatus.DONE
-        record.created_rows = created
-        record.updated_rows = updated
+        record.created_rows = counts.created
+        record.updated_rows = counts.updated
+        record.kept_district_rows = counts.kept_district
     record.finished_at = timezone.now()
     record.save()
     # The file holds plain document numbers: it goes as soon as it has been read.

@@ -230,8 +230,8 @@ def test_given_import_when_rows_are_copied_then_progress_is_in_the_cache(old_tow
     rows = [f"{n:08d}A,1980-02-03,28001,old-town" for n in range(1, 120_001)]
     path = tmp_path / "census.csv"
     path.write_text(_census_text(rows))
-    created, updated = census.import_census_file(path, import_id=777, today=date(2026, 11, 30))
-    assert (created, updated) == (120_000, 0)
+    counts = census.import_census_file(path, import_id=777, today=date(2026, 11, 30))
+    assert (counts.created, counts.updated, counts.kept_district) == (120_000, 0, 0)
     assert cache.get(census.progress_key(777)) == 120_000
     cache.delete(census.progress_key(777))
 
@@ -260,3 +260,49 @@ def test_given_entry_when_same_hash_added_again_then_database_refuses(old_town):
 def test_census_import_hash_is_the_document_hash(settings, number, key):
     settings.PBUDGET_HMAC_KEY = key
     assert census._census_hasher()(normalise_document(number)) == document_hash(number)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_given_a_voter_in_an_open_vote_when_the_census_moves_them_then_they_keep_their_district(
+    voting_cycle, old_town, admin, client
+):
+    """Their ballot (and any new one) counts where their voter-roll row says, with that
+    district's projects; the import says so, and moves them once voting has closed."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ballots.services import ballot_cast
+    from pbudget.models import Cycle
+    from tests.ballots.conftest import project
+    from tests.ballots.factories import make_voter
+    from tests.factories import DistrictFactory
+
+    riverside = DistrictFactory(name="Riverside", slug="riverside")
+    voter = make_voter("moved@example.org", old_town, document="11111111A")
+    ballot_cast(user=voter, cycle=voting_cycle, values={project(voting_cycle, "Benches").pk: 1})
+    make_entry("22222222B", old_town)  # has not voted
+    moves = (
+        "document_number,birth_date,postal_code,district\n"
+        "11111111A,1990-05-17,28001,riverside\n"
+        "22222222B,1990-05-17,28002,riverside\n"
+    )
+    record = _start(moves, admin)
+    record.refresh_from_db()
+    assert record.status == ImportStatus.DONE, record.error_message
+    assert (record.updated_rows, record.kept_district_rows) == (2, 1)
+    voted = CensusEntry.objects.get(document_hash=document_hash("11111111A"))
+    assert voted.district == old_town
+    assert CensusEntry.objects.get(document_hash=document_hash("22222222B")).district == riverside
+    staff_login(client, admin)
+    page = client.get(reverse("ballots:census_import", args=[record.pk])).content.decode()
+    assert "1 person moves to another district in the file but has already voted" in page
+
+    Cycle.objects.filter(pk=voting_cycle.pk).update(
+        voting_closes=timezone.now() - timedelta(minutes=1)
+    )
+    again = _start(moves, admin)
+    again.refresh_from_db()
+    assert again.kept_district_rows == 0
+    voted.refresh_from_db()
+    assert voted.district == riverside
