@@ -1,14 +1,22 @@
 """In Chromium: verify, cast a knapsack ballot, change it, see the receipt; a booth officer
-enters a paper ballot and that person cannot vote online; axe-core; keyboard only."""
+marks a person, then enters the box's paper ballot, and that person cannot vote online;
+axe-core; keyboard only."""
 
 from __future__ import annotations
 
 import pytest
 
+from ballots.hashing import receipt_hash
 from ballots.models import Ballot, VoterRoll
 from pbudget import roles
 from pbudget.models import District
-from tests.ballots.factories import make_booth, make_entry, make_project
+from tests.ballots.factories import (
+    make_booth,
+    make_entry,
+    make_project,
+    mix_after_close,
+    sealed_ballots,
+)
 from tests.factories import make_cycle, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -64,8 +72,12 @@ def test_resident_verifies_casts_changes_and_sees_receipt(page, sign_in_as, axe_
     page.wait_for_url("**/receipt/")
     assert "replaces your earlier one" in page.content()
     assert page.locator("#receipt-code").inner_text() != first_code
-    assert Ballot.objects.count() == 1
     assert VoterRoll.objects.count() == 1
+    assert len(sealed_ballots(cycle)) == 2  # both sealed; mixing keeps the later one
+    mix_after_close(cycle)
+    assert Ballot.objects.get().receipt_hash == receipt_hash(
+        page.locator("#receipt-code").inner_text()
+    )
 
 
 def test_ballot_usable_with_keyboard_alone(page, sign_in_as, cycle):
@@ -83,7 +95,8 @@ def test_ballot_usable_with_keyboard_alone(page, sign_in_as, cycle):
             break
     page.keyboard.press("Enter")
     page.wait_for_url("**/receipt/")
-    assert Ballot.objects.get().choices.get().proposal.title == "Benches"
+    [sealed] = sealed_ballots(cycle)
+    assert sealed.proposals == (cycle.proposals.get(title="Benches").pk,)
 
 
 def test_booth_officer_enters_paper_ballot_and_person_cannot_vote_online(
@@ -104,12 +117,19 @@ def test_booth_officer_enters_paper_ballot_and_person_cannot_vote_online(
     assert "Census check: found" in page.content()
     axe_check(page)
     page.get_by_role("button", name="Mark as voted in person").click()
-    page.wait_for_url("**/ballot/?district=*")
+    page.wait_for_url(f"**/booth/{booth.pk}/")  # back to the booth, not to "their" ballot
+    assert "Marked as voted in person" in page.content()
+    # Later, the box's ballots are entered as a stack.
+    page.get_by_role("link", name="Enter the ballots from the box").click()
+    page.get_by_label("District").select_option(label="Old Town")
+    page.get_by_role("button", name="Show the ballot").click()
     page.get_by_label("Benches").check()
     axe_check(page)
     page.get_by_role("button", name="Enter this paper ballot").click()
-    page.wait_for_url(f"**/booth/{booth.pk}/")
-    assert "Paper ballot entered" in page.content()
+    page.wait_for_url("**/ballot/?district=*")
+    assert "Paper ballot entered: 1 of 1 people marked for Old Town" in page.content()
+    assert page.locator("#receipt-code").count() == 0
+    axe_check(page)
     page.goto(f"/booth/{booth.pk}/reconciliation/")
     axe_check(page)
 
