@@ -137,8 +137,12 @@ CACHES = {
         "BACKEND": "pbudget.cache.RedisCache",  # Django's, reusing its Redis client
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pbudget"),
+        # A Redis that does not answer is a cache miss within a second, never a 500
+        # (pbudget.cache): pages, sign-in and voting go on from PostgreSQL alone.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
+# Sessions live in PostgreSQL; Redis only spares the read, so they outlive a Redis outage.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Accounts
