@@ -24,7 +24,7 @@ from coproduction.models import (
     ValuationMethod,
     Visibility,
 )
-from pbudget.models import Cycle
+from pbudget.models import Cycle, User
 from proposals.models import Proposal
 
 ZERO = Decimal("0")
@@ -395,3 +395,18 @@ def offer_search(*, skill=None, district=None, text: str = "") -> QuerySet[Offer
             | Q(note__icontains=text)
         )
     return offers.distinct()
+
+
+def project_contributors(project: Proposal, *, entered_by: User) -> QuerySet[User]:
+    """Whom ``entered_by`` may log a contribution for on ``project``.
+
+    People whose pledge to the project was accepted, people already on its ledger, and
+    ``entered_by`` themselves; never a deactivated account.
+    """
+    pledgers = Pledge.objects.filter(proposal=project, status=PledgeStatus.ACCEPTED).values(
+        "pledger_id"
+    )
+    logged = LedgerEntry.objects.filter(project=project).values("contributor_id")
+    return User.objects.filter(
+        Q(pk__in=pledgers) | Q(pk__in=logged) | Q(pk=entered_by.pk), is_active=True
+    ).order_by("display_name", "email")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coproduction import selectors
 from coproduction.models import (
     GOODS_KINDS,
     LABOUR_KINDS,
@@ -217,6 +218,27 @@ def _flags_for(entry: LedgerEntry) -> list[str]:
     return [str(flag) for flag in flags]
 
 
+def _check_on_behalf(*, project: Proposal, contributor: User, entered_by: User) -> None:
+    """Only the project's coordinator or a finance officer logs for someone else, and only
+    for a person with an accepted pledge to the project or already on its ledger."""
+    if not entered_by.has_perm("coproduction.log_on_behalf", project):
+        raise _field_error(
+            "contributor",
+            _("Only the project's coordinator or a finance officer may log for someone else."),
+            "not_allowed_on_behalf",
+        )
+    allowed = selectors.project_contributors(project, entered_by=entered_by)
+    if not allowed.filter(pk=contributor.pk).exists():
+        raise _field_error(
+            "contributor",
+            _(
+                "You can log only for people whose pledge to this project was accepted or "
+                "who are already on its ledger."
+            ),
+            "not_a_project_contributor",
+        )
+
+
 @transaction.atomic
 def ledger_entry_create(
     *,
@@ -242,6 +264,8 @@ def ledger_entry_create(
         raise ValidationError(
             _("Contributions are logged on funded projects only."), code="not_a_project"
         )
+    if contributor.pk != entered_by.pk:
+        _check_on_behalf(project=project, contributor=contributor, entered_by=entered_by)
     if worked_on > timezone.localdate():
         raise _field_error("worked_on", _("The date cannot be in the future."), "future_date")
     if kind in LABOUR_KINDS and (hours is None or hours <= 0 or hours > 24):

@@ -38,7 +38,7 @@ from coproduction.models import (
     ValuationRun,
 )
 from pbudget.mfa import MFA_OK, mfa_redirect, mfa_status, staff_page
-from pbudget.models import Cycle, User
+from pbudget.models import Cycle
 from proposals.models import Proposal, ProposalStatus
 
 
@@ -314,16 +314,6 @@ def pledge_decide(request, pk: int):
 # The ledger -------------------------------------------------------------------------------
 
 
-def _contributor_choices(project: Proposal, user: User):
-    pledgers = Pledge.objects.filter(proposal=project, status=PledgeStatus.ACCEPTED).values(
-        "pledger_id"
-    )
-    logged = LedgerEntry.objects.filter(project=project).values("contributor_id")
-    return User.objects.filter(
-        Q(pk__in=pledgers) | Q(pk__in=logged) | Q(pk=user.pk), is_active=True
-    ).order_by("display_name", "email")
-
-
 @login_required
 def entry_create(request, pk: int):
     project = get_object_or_404(
@@ -337,7 +327,9 @@ def entry_create(request, pk: int):
         request.POST or None,
         request.FILES or None,
         currency=project.cycle.currency,
-        contributors=_contributor_choices(project, user) if on_behalf else None,
+        contributors=(
+            selectors.project_contributors(project, entered_by=user) if on_behalf else None
+        ),
         initial={"contributor": user.pk} if on_behalf else None,
     )
     if request.method == "POST" and form.is_valid():
