@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbudget.settings")
 os.environ.setdefault("DEBUG", "1")
 
@@ -34,58 +35,21 @@ import django  # noqa: E402
 
 django.setup()
 
+from closed_vote import closed_vote, remove_vote  # noqa: E402
 from django.db import connection  # noqa: E402
 
 SLUG = "bench-mix"
-DISTRICT = "bench-mix-district"
 
 
 def prepare(ballots: int, projects: int, recast: float, seed: int = 2026):
     """A cycle whose vote closed a minute ago, its projects, and a full ballot box."""
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from django.utils import timezone
-
     from ballots import box
     from ballots.models import SealedBallot
-    from pbudget.models import Cycle, District, DistrictBudget
-    from proposals.models import Proposal, ProposalStatus
 
-    cleanup()
-    now = timezone.now()
-    cycle = Cycle.objects.create(
-        name="Mixing benchmark",
-        slug=SLUG,
-        fiscal_year=2026,
-        ideas_opens=now - timedelta(days=90),
-        review_opens=now - timedelta(days=60),
-        voting_opens=now - timedelta(days=30),
-        voting_closes=now - timedelta(minutes=1),
-        implementation_opens=now + timedelta(days=30),
-        voting_method="approval",
-        max_choices=5,
-    )
-    district, _created = District.objects.get_or_create(
-        slug=DISTRICT, defaults={"name": "Mixing benchmark district", "position": 999}
-    )
-    DistrictBudget.objects.create(cycle=cycle, district=district, amount=Decimal("2000000"))
     rng = random.Random(seed)
-    proposals = Proposal.objects.bulk_create(
-        [
-            Proposal(
-                cycle=cycle,
-                district=district,
-                title=f"Mix bench project {n}",
-                summary="Benchmark",
-                description="Benchmark",
-                status=ProposalStatus.FEASIBLE,
-                official_cost=Decimal(rng.randrange(20, 400) * 1000),
-            )
-            for n in range(projects)
-        ]
+    cycle, district, ids = closed_vote(
+        slug=SLUG, name="Mixing benchmark", projects=projects, rng=rng, max_choices=5
     )
-    ids = [p.pk for p in proposals]
     weights = [1 / (rank + 1) ** 0.8 for rank in range(projects)]
     voters = int(ballots / (1 + recast))
     links = [secrets.token_hex(32) for _ in range(voters)]
@@ -118,19 +82,7 @@ def prepare(ballots: int, projects: int, recast: float, seed: int = 2026):
 
 
 def cleanup() -> None:
-    from ballots.models import Ballot, BallotChoice, SealedBallot
-    from pbudget.models import Cycle, DistrictBudget
-    from proposals.models import Proposal
-
-    cycle = Cycle.objects.filter(slug=SLUG).first()
-    if cycle is None:
-        return
-    SealedBallot.objects.filter(cycle=cycle).delete()
-    BallotChoice.objects.filter(ballot__cycle=cycle).delete()
-    Ballot.objects.filter(cycle=cycle).delete()
-    Proposal.objects.filter(cycle=cycle).delete()
-    DistrictBudget.objects.filter(cycle=cycle).delete()
-    cycle.delete()
+    remove_vote(SLUG)
 
 
 def _cpu() -> float:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbudget.settings")
 os.environ.setdefault("DEBUG", "1")
 
@@ -32,64 +33,27 @@ import django  # noqa: E402
 
 django.setup()
 
+from closed_vote import closed_vote, remove_vote  # noqa: E402
 from django.db import connection  # noqa: E402
 
 SLUG = "bench-tally"
-DISTRICT = "bench-tally-district"
 
 
 def prepare(ballots: int, projects: int, rule: str, seed: int = 2026):
     """A cycle whose vote closed yesterday, ``projects`` projects and ``ballots`` ballots."""
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from django.utils import timezone
-
     from ballots.models import Ballot, BallotChoice
-    from pbudget.models import Cycle, District, DistrictBudget
-    from proposals.models import Proposal, ProposalStatus
 
-    cleanup()
-    now = timezone.now()
-    cycle = Cycle.objects.create(
-        name="Tally benchmark",
-        slug=SLUG,
-        fiscal_year=2026,
-        ideas_opens=now - timedelta(days=90),
-        review_opens=now - timedelta(days=60),
-        voting_opens=now - timedelta(days=30),
-        voting_closes=now - timedelta(days=1),
-        implementation_opens=now + timedelta(days=30),
-        voting_method="approval",
-        tally_rule=rule,
-    )
-    district, _created = District.objects.get_or_create(
-        slug=DISTRICT, defaults={"name": "Tally benchmark district", "position": 999}
-    )
-    DistrictBudget.objects.create(cycle=cycle, district=district, amount=Decimal("2000000"))
     rng = random.Random(seed)
-    proposals = Proposal.objects.bulk_create(
-        [
-            Proposal(
-                cycle=cycle,
-                district=district,
-                title=f"Bench project {n}",
-                summary="Benchmark",
-                description="Benchmark",
-                status=ProposalStatus.FEASIBLE,
-                official_cost=Decimal(rng.randrange(20, 400) * 1000),
-            )
-            for n in range(projects)
-        ]
+    cycle, district, ids = closed_vote(
+        slug=SLUG, name="Tally benchmark", projects=projects, rng=rng, tally_rule=rule
     )
-    ids = [p.pk for p in proposals]
     weights = [1 / (rank + 1) ** 0.8 for rank in range(projects)]
     ballot_buf, choice_buf = io.StringIO(), io.StringIO()
     choices = 0
     for n in range(ballots):
         ballot_id = uuid.UUID(int=rng.getrandbits(128), version=4)
         ballot_buf.write(
-            f"{ballot_id}\t{cycle.pk}\t{district.pk}\tpaper\t\\N\t{uuid.uuid4().hex}{n:08x}\n"
+            f"{ballot_id}\t{cycle.pk}\t{district.pk}\tpaper\t{uuid.uuid4().hex}{n:08x}\n"
         )
         size = rng.randint(1, 5)
         chosen = set()
@@ -102,7 +66,7 @@ def prepare(ballots: int, projects: int, rule: str, seed: int = 2026):
     with connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(
-            f"COPY {Ballot._meta.db_table} (id, cycle_id, district_id, channel, link, "
+            f"COPY {Ballot._meta.db_table} (id, cycle_id, district_id, channel, "
             "receipt_hash) FROM STDIN"
         ) as copy:
             copy.write(ballot_buf.getvalue())
@@ -120,19 +84,7 @@ def prepare(ballots: int, projects: int, rule: str, seed: int = 2026):
 
 
 def cleanup() -> None:
-    from ballots.models import Ballot, BallotChoice, TallyRun
-    from pbudget.models import Cycle, DistrictBudget
-    from proposals.models import Proposal
-
-    cycle = Cycle.objects.filter(slug=SLUG).first()
-    if cycle is None:
-        return
-    BallotChoice.objects.filter(ballot__cycle=cycle).delete()
-    Ballot.objects.filter(cycle=cycle).delete()
-    TallyRun.objects.filter(cycle=cycle).delete()
-    Proposal.objects.filter(cycle=cycle).delete()
-    DistrictBudget.objects.filter(cycle=cycle).delete()
-    cycle.delete()
+    remove_vote(SLUG)
 
 
 def breakdown(cycle, district, rule: str) -> None:
