@@ -21,6 +21,7 @@ from deliberation.models import (
     StatementVote,
     Suspension,
     Topic,
+    TopicKind,
 )
 from proposals.models import Proposal
 
@@ -84,11 +85,27 @@ class CommentNode:
     helpful_by_me: bool = False
 
 
+def proposal_topic(proposal) -> Topic:
+    """The discussion of ``proposal``; unsaved (no comments yet) if nobody has posted.
+
+    Reading a discussion never writes: the topic row is made by the first comment
+    (``services.proposal_topic``).
+    """
+    topic = Topic.objects.filter(proposal=proposal).first()
+    if topic is None:
+        topic = Topic(cycle=proposal.cycle, kind=TopicKind.PROPOSAL, proposal=proposal)
+    topic.proposal = proposal
+    return topic
+
+
 def comment_tree(topic: Topic, *, order: str = "newest", user=None) -> list[CommentNode]:
     """The comments of ``topic`` as a tree: top level in ``order``, replies oldest first.
 
-    Two queries whatever the size: the comments, and the viewer's reactions.
+    Two queries whatever the size: the comments, and the viewer's reactions; none for a
+    topic not saved yet.
     """
+    if topic.pk is None:
+        return []
     comments = list(
         Comment.objects.filter(topic=topic).select_related("author").order_by("created_at", "pk")
     )

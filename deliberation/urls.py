@@ -16,6 +16,11 @@ urlpatterns = [
         views.proposal_discussion_fragment,
         name="proposal_discussion_fragment",
     ),
+    path(
+        "discussion/proposal/<int:pk>/comment/",
+        views.proposal_comment_create,
+        name="proposal_comment_create",
+    ),
     path("discussion/comment/<int:pk>/edit/", views.comment_edit, name="comment_edit"),
     path("discussion/comment/<int:pk>/delete/", views.comment_delete, name="comment_delete"),
     path("discussion/comment/<int:pk>/helpful/", views.comment_helpful, name="comment_helpful"),

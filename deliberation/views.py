@@ -148,7 +148,11 @@ def _discussion_context(request, topic: Topic, form=None) -> dict:
         "can_comment": request.user.has_perm("deliberation.add_comment", topic),
         "can_flag": request.user.has_perm("deliberation.add_flag"),
         "why_not": _why_not_post(request),
-        "comment_action": reverse("deliberation:comment_create", kwargs={"pk": topic.pk}),
+        "comment_action": (
+            reverse("deliberation:comment_create", kwargs={"pk": topic.pk})
+            if topic.pk
+            else reverse("deliberation:proposal_comment_create", kwargs={"pk": topic.proposal_id})
+        ),
     }
 
 
@@ -170,8 +174,7 @@ def _public_proposal(pk: int) -> Proposal:
 def proposal_discussion(request, pk: int):
     """The discussion of one proposal, on its own page."""
     proposal = _public_proposal(pk)
-    topic = services.proposal_topic(proposal=proposal)
-    topic.proposal = proposal
+    topic = selectors.proposal_topic(proposal)
     context = _discussion_context(request, topic)
     context.update(
         proposal=proposal,
@@ -184,8 +187,7 @@ def proposal_discussion(request, pk: int):
 def proposal_discussion_fragment(request, pk: int):
     """The same discussion as an HTML fragment, for htmx to load into the proposal page."""
     proposal = _public_proposal(pk)
-    topic = services.proposal_topic(proposal=proposal)
-    topic.proposal = proposal
+    topic = selectors.proposal_topic(proposal)
     return render(request, "deliberation/_discussion.html", _discussion_context(request, topic))
 
 
@@ -194,10 +196,28 @@ def proposal_discussion_fragment(request, pk: int):
 
 @require_POST
 @login_required
+def proposal_comment_create(request, pk: int):
+    """The first comment on a proposal: its discussion topic is made now, not when read."""
+    proposal = _public_proposal(pk)
+    topic = selectors.proposal_topic(proposal)
+    if topic.pk is None:
+        if not request.user.has_perm("deliberation.add_comment", topic):
+            raise PermissionDenied(_why_not_post(request))
+        topic = services.proposal_topic(proposal=proposal)
+        topic.proposal = proposal
+    return _comment_create(request, topic)
+
+
+@require_POST
+@login_required
 def comment_create(request, pk: int):
     topic = get_object_or_404(
         Topic.objects.select_related("cycle", "proposal"), pk=pk, cycle__is_published=True
     )
+    return _comment_create(request, topic)
+
+
+def _comment_create(request, topic: Topic):
     if not request.user.has_perm("deliberation.add_comment", topic):
         raise PermissionDenied(_why_not_post(request))
     form = CommentForm(request.POST)

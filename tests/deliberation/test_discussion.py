@@ -157,15 +157,23 @@ def test_given_a_resident_when_opening_a_topic_then_it_is_listed(client, cycle, 
     assert "Fountains" in forum.content.decode()
 
 
-def test_given_a_proposal_when_discussed_then_one_topic_and_fragment(client, proposal, other):
+def test_given_a_proposal_when_discussed_then_reading_writes_nothing_and_first_comment_makes_topic(
+    client, proposal, other
+):
     client.force_login(other)
     url = reverse("deliberation:proposal_discussion", kwargs={"pk": proposal.pk})
+    page = client.get(url).content.decode()
     client.get(url)
-    client.get(url)
-    topic = Topic.objects.get(proposal=proposal)
-    comment_url = reverse("deliberation:comment_create", kwargs={"pk": topic.pk})
-    response = client.post(comment_url, {"body": "Good idea"})
+    assert not Topic.objects.filter(proposal=proposal).exists()
+    first_url = reverse("deliberation:proposal_comment_create", kwargs={"pk": proposal.pk})
+    assert f'action="{first_url}"' in page
+    response = client.post(first_url, {"body": "Good idea"})
     assert response["Location"].startswith(url)
+    topic = Topic.objects.get(proposal=proposal)
+    again = client.post(first_url, {"body": "Agreed"})
+    assert again["Location"].startswith(url)
+    assert Topic.objects.filter(proposal=proposal).count() == 1
+    assert topic.comments.count() == 2
     fragment = client.get(
         reverse("deliberation:proposal_discussion_fragment", kwargs={"pk": proposal.pk})
     )
