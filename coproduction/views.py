@@ -37,7 +37,7 @@ from coproduction.models import (
     ValuationRate,
     ValuationRun,
 )
-from pbudget.mfa import MFA_OK, mfa_redirect, mfa_status, staff_page
+from pbudget.mfa import mfa_redirect, needs_second_factor, staff_page
 from pbudget.models import Cycle
 from proposals.models import Proposal, ProposalStatus
 
@@ -57,10 +57,10 @@ def verifier_page(view):
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if needs_second_factor(request):
+            return mfa_redirect(request)
         if not request.user.has_perm("coproduction.verify_ledger"):
             raise PermissionDenied
-        if request.user.has_perm("pbudget.view_staff_area") and mfa_status(request) != MFA_OK:
-            return mfa_redirect(request)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -28,7 +28,19 @@ class _FastGetUser:
 
 
 class ModelBackend(_FastGetUser, DjangoModelBackend):
-    """Django's ModelBackend (passwords, permissions), with the fast ``get_user``."""
+    """Django's ModelBackend (passwords, permissions), with the fast ``get_user``.
+
+    Model permissions (the admin's, granted through role groups) count only in a session
+    that passed the second factor, like every staff grant (see ``pbudget.mfa``).
+    """
+
+    def _get_permissions(self, user_obj, obj, from_name):
+        from pbudget.mfa import second_factor_passed
+
+        perms = super()._get_permissions(user_obj, obj, from_name)
+        if perms and not second_factor_passed(user_obj):
+            return set()
+        return perms
 
 
 class AuthenticationBackend(_FastGetUser, AllauthBackend):

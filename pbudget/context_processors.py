@@ -4,6 +4,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from pbudget import registry
+from pbudget.predicates import holds_staff_role
 
 
 def _visible(links, user):
@@ -26,9 +27,8 @@ def site(request):
     def signed_in():
         return bool(user and user.is_authenticated)
 
-    is_staff_member = SimpleLazyObject(
-        lambda: bool(signed_in() and user.has_perm("pbudget.view_staff_area"))
-    )
+    # Staff without this session's second factor still see the link, to be asked for it.
+    is_staff_member = SimpleLazyObject(lambda: bool(signed_in() and holds_staff_role(user)))
     return {
         "site_name": settings.PBUDGET_SITE_NAME,
         "city_name": settings.PBUDGET_CITY_NAME,

@@ -1,4 +1,23 @@
-"""Staff pages need two factors: an authenticator app (TOTP) used at sign-in."""
+"""Staff roles count only in a session that passed the second factor (TOTP at sign-in).
+
+The contract, in one place: every permission a staff role grants goes through the role
+predicates of ``pbudget.predicates`` (``is_reviewer``, ``is_finance_officer``, ...), and
+each of them also asks :func:`second_factor_passed`. :class:`SecondFactorMiddleware` ties
+``request.user`` to its session, so in a session without the second factor a staff member
+holds exactly what a resident holds: ``has_perm`` answers as for a resident, on every
+page, in every template and in every service the page calls. A new view cannot forget
+the second factor because it never asks for it; it asks for a permission.
+
+Django's model permissions (the admin's) and the superuser's blanket grant follow the same
+rule (``pbudget.auth_backends.ModelBackend``, ``User.has_perm``).
+
+A user object no request has read (a Celery task, a management command, a test calling a
+service) holds its roles: there is no session to ask, and the request that queued the work
+already checked the permission.
+
+:func:`staff_page`, and the middleware on any ``PermissionDenied``, send a staff member
+without the second factor to get one rather than answering 403: the pages stay usable.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +26,11 @@ from functools import wraps
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
+from django.contrib.auth.middleware import get_user
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 MFA_OK = "ok"
@@ -26,6 +47,53 @@ def mfa_status(request) -> str:
     if any(record.get("method") == "mfa" for record in records):
         return MFA_OK
     return MFA_SIGN_IN_AGAIN
+
+
+def bind_session(user, request):
+    """Make ``user``'s staff roles count only if ``request``'s session passed the factor."""
+    if user.is_authenticated:
+        user._second_factor_request = request
+        user.__dict__.pop("_second_factor_ok", None)
+    return user
+
+
+def second_factor_passed(user) -> bool:
+    """The session that read ``user`` passed the second factor (True outside a request)."""
+    request = getattr(user, "_second_factor_request", None)
+    if request is None:
+        return True
+    passed = user.__dict__.get("_second_factor_ok")
+    if passed is None:
+        passed = user._second_factor_ok = mfa_status(request) == MFA_OK
+    return passed
+
+
+def needs_second_factor(request) -> bool:
+    """The user holds a staff role that this session may not use yet."""
+    from pbudget.predicates import holds_staff_role
+
+    user = request.user
+    return bool(user.is_authenticated and holds_staff_role(user) and mfa_status(request) != MFA_OK)
+
+
+class SecondFactorMiddleware:
+    """Tie ``request.user`` to the session, so staff roles ask for its second factor.
+
+    Put it right after ``AuthenticationMiddleware``; the user is still read lazily.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.user = SimpleLazyObject(lambda: bind_session(get_user(request), request))
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        """A staff member refused for want of the second factor is sent to give it."""
+        if isinstance(exception, PermissionDenied) and needs_second_factor(request):
+            return mfa_redirect(request)
+        return None
 
 
 def mfa_redirect(request):
@@ -48,17 +116,17 @@ def mfa_redirect(request):
 
 
 def staff_page(perm: str):
-    """Decorate a view: the user needs ``perm`` (403 otherwise) and a second factor."""
+    """Decorate a view: staff need this session's second factor, then ``perm`` (else 403)."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            if needs_second_factor(request):
+                return mfa_redirect(request)
             if not request.user.has_perm(perm):
                 raise PermissionDenied
-            if mfa_status(request) != MFA_OK:
-                return mfa_redirect(request)
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -77,8 +145,8 @@ class StaffPageMixin:
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if needs_second_factor(request):
+            return mfa_redirect(request)
         if not request.user.has_perm(self.permission_required, self.get_permission_object()):
             raise PermissionDenied
-        if mfa_status(request) != MFA_OK:
-            return mfa_redirect(request)
         return super().dispatch(request, *args, **kwargs)

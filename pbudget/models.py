@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.auth.models import AbstractUser, BaseUserManager, _user_has_perm
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -77,6 +77,14 @@ class User(AbstractUser):
 
     def get_full_name(self) -> str:
         return self.public_name
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        """Superusers hold every permission only after this session's second factor."""
+        from pbudget.mfa import second_factor_passed
+
+        if self.is_active and self.is_superuser and not second_factor_passed(self):
+            return _user_has_perm(self, perm, obj)
+        return super().has_perm(perm, obj)
 
     def get_short_name(self) -> str:
         return self.public_name
