@@ -14,7 +14,7 @@ from ballots.counting import selectors, services
 from ballots.counting.forms import PabulibImportForm
 from ballots.models import ImportedElection, SealedBallot, TallyRun
 from pbudget.mfa import staff_page
-from pbudget.models import Cycle, District, DistrictBudget, Phase
+from pbudget.models import Cycle, District, DistrictBudget, Phase, VotingMethod
 
 
 def _cycle_district(cycle_slug: str, district_slug: str) -> tuple[Cycle, District]:
@@ -37,6 +37,8 @@ def _result_context(run: TallyRun) -> dict:
         "comparison": selectors.rule_comparison(run),
         "turnout": selectors.turnout_of(run),
         "rule_label": selectors.RULE_LABELS.get(run.rule, run.rule),
+        # Borda scores and cumulative ballots count points, not votes.
+        "in_points": run.rule == "borda" or run.cycle.voting_method == VotingMethod.CUMULATIVE,
         "spent_share": (run.spent * 100 / run.budget) if run.budget else None,
         "imported": ImportedElection.objects.filter(cycle=run.cycle).first(),
     }

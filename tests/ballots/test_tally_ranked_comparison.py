@@ -255,3 +255,19 @@ def test_the_comparison_needs_a_finished_count(client, ranked_cycle, old_town):
 
     assert "Count the ballots first." in response.content.decode()
     assert not TallyRun.objects.filter(cycle=ranked_cycle).exists()
+
+
+def test_the_results_page_of_a_ranked_cycle_says_points_not_votes(client, ranked_cycle, old_town):
+    """Borda scores are points: "178 votes" from 103 ballots would be wrong."""
+    import re
+
+    _published(ranked_cycle, old_town)
+    html = client.get(
+        reverse("ballots:results_detail", args=[ranked_cycle.slug, "old-town"])
+    ).content.decode()
+    official = html.split("How the rule changes the outcome")[0]
+    assert "Points for every project" in official
+    assert '<th scope="col" class="num">Points</th>' in official
+    assert re.search(r"\d+ points?</li>", official)
+    assert not re.search(r"\d+ votes?</li>", official)
+    assert "Votes for every project" not in official
