@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from pbudget.models import Cycle, District, Phase
@@ -16,6 +17,10 @@ from proposals.models import (
 )
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
+
+
+#: The longest title a resident may give a proposal.
+TITLE_MAX_LENGTH = 140
 
 
 class ProposalForm(forms.ModelForm):
@@ -58,6 +63,10 @@ class ProposalForm(forms.ModelForm):
     ):
         super().__init__(*args, **kwargs)
         self.cycle = cycle
+        title = self.fields["title"]
+        title.max_length = TITLE_MAX_LENGTH
+        title.validators.append(MaxLengthValidator(TITLE_MAX_LENGTH))
+        title.widget.attrs["maxlength"] = str(TITLE_MAX_LENGTH)
         self.user = user
         self.held: dict[int, dict] = {}  # slot → held image from an earlier failed submission
         self.fields["district"].queryset = District.objects.filter(budgets__cycle=cycle)

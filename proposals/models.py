@@ -93,7 +93,9 @@ class Proposal(models.Model):
         null=True,
         related_name="proposals",
     )
-    title = models.CharField(_("title"), max_length=140)
+    # Residents write at most TITLE_MAX_LENGTH characters (the form); imported elections
+    # keep their projects' full names, which can be longer.
+    title = models.CharField(_("title"), max_length=300)
     summary = models.CharField(_("one-line summary"), max_length=240)
     description = models.TextField(_("description"), help_text=_("Markdown is allowed."))
     description_html = models.TextField(editable=False, blank=True)  # sanitised render

@@ -169,6 +169,12 @@ def _progress(run_id: int, percent: int) -> None:
         time.sleep(delay)  # test-only: lets a test kill the worker between phases
 
 
+def _full_title(name: str) -> str:
+    """An imported project's name as its title: whole, or cut with an ellipsis past 300."""
+    limit = Proposal._meta.get_field("title").max_length
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
 def _decimal(value: Fraction) -> Decimal:
     return Decimal(value.numerator) / Decimal(value.denominator)
 
@@ -572,7 +578,7 @@ def pabulib_import(
         Proposal(
             cycle=cycle,
             district=district,
-            title=(project.name or _("Project %(id)s") % {"id": project.id})[:140],
+            title=_full_title(project.name or _("Project %(id)s") % {"id": project.id}),
             summary=(project.extra.get("description") or project.name or project.id)[:240],
             description=project.extra.get("description") or project.name or project.id,
             description_html=f"<p>{escape(project.extra.get('description') or project.name)}</p>",

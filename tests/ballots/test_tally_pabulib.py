@@ -143,3 +143,29 @@ def test_an_imported_election_exports_the_same_ballots_it_was_given():
     assert again.num_voters == 84
     assert tally(again, "mes-add1").ballot_hash == run.ballot_hash
     assert tally(again, "mes-add1").selected == run.winners
+
+
+@pytest.mark.django_db
+def test_importing_swiecie_keeps_every_project_name_whole():
+    """Świecie 2023 has a 143-character project name: it is imported whole."""
+    path = Path(__file__).resolve().parents[3] / "shared/data/pabulib/Poland_Swiecie_2023.pb"
+    names = {project.id: project.name for project in parse_pabulib(path).projects}
+    assert max(len(name) for name in names.values()) > 140
+    call_command("import_pabulib", str(path), "--cycle-slug", "swiecie-2023", stdout=StringIO())
+    cycle = Cycle.objects.get(slug="swiecie-2023")
+    imported = ImportedElection.objects.get(cycle=cycle)
+    titles = {
+        imported.project_ids[str(pk)]: t for pk, t in cycle.proposals.values_list("pk", "title")
+    }
+    assert titles == names
+
+
+def test_a_resident_still_writes_titles_of_at_most_140_characters(db):
+    from proposals.forms import ProposalForm
+    from tests.factories import make_cycle
+
+    cycle = make_cycle(phase="ideas")
+    form = ProposalForm(data={"title": "x" * 141}, cycle=cycle, is_draft=True)
+    assert not form.is_valid()
+    assert "title" in form.errors
+    assert form.fields["title"].widget.attrs["maxlength"] == "140"
