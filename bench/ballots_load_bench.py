@@ -392,6 +392,7 @@ def main() -> None:
         "PBUDGET_BALLOT_PUBLIC_KEY": base64.b64encode(bytes(box.public_key())).decode(),
         "PBUDGET_BALLOT_PRIVATE_KEY": "",
         "PBUDGET_MFA_KEY": getattr(settings, "PBUDGET_MFA_KEY", ""),
+        "PBUDGET_SITE_URL": settings.PBUDGET_SITE_URL,
         "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "600",
     }  # fmt: skip
     call_command("collectstatic", interactive=False, verbosity=0)

@@ -334,8 +334,15 @@ LOGGING = {
     },
 }
 
-# Proposals: the site's public address, used in links inside e-mails.
-PBUDGET_SITE_URL = os.environ.get("PBUDGET_SITE_URL", "http://127.0.0.1:8000")
+# The site's public address, for links in e-mails (`make run PORT=…` sets it to its port).
+PBUDGET_SITE_URL = os.environ.get("PBUDGET_SITE_URL", "")
+if not PBUDGET_SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set PBUDGET_SITE_URL to the site's public address, e.g. https://budget.example.org: "
+            "e-mails link to it."
+        )
+    PBUDGET_SITE_URL = "http://127.0.0.1:8000"
 
 # Ballots: where uploaded census files wait for their import (deleted once read).
 PBUDGET_CENSUS_DIR = Path(os.environ.get("PBUDGET_CENSUS_DIR", VAR_DIR / "census"))

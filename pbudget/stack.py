@@ -202,6 +202,8 @@ def run() -> int:
         env = stack.env
         env.setdefault("DEBUG", "1")
         env.setdefault("DJANGO_SETTINGS_MODULE", "pbudget.settings")
+        # Links in e-mails point at the address this run serves.
+        env.setdefault("PBUDGET_SITE_URL", f"http://{host}:{port}")
         manage(env, "compiletranslations")
         say("Applying database migrations ...")
         manage(env, "migrate", "--noinput", "-v", "0")

@@ -30,11 +30,26 @@ def test_check_deploy_has_zero_warnings():
         SECRET_KEY="k" * 20 + "production-secret-" + "x9Yz" * 10,
         ALLOWED_HOSTS="budget.example.org",
         PBUDGET_BALLOT_PUBLIC_KEY="dGhpcyBpcyBub3QgYSByZWFsIGtleSwganVzdCAzMmI=",
+        PBUDGET_SITE_URL="https://budget.example.org",
         PBUDGET_MFA_KEY="bm90IGEgcmVhbCBrZXksIGp1c3QgMzIgYnl0ZXMgISE=",
         DEBUG="0",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_without_the_site_url():
+    """E-mails link to the site: without its address they would point at 127.0.0.1."""
+    result = run_manage(
+        "check",
+        DEBUG="0",
+        SECRET_KEY="k" * 50,
+        PBUDGET_BALLOT_PUBLIC_KEY="dGhpcyBpcyBub3QgYSByZWFsIGtleSwganVzdCAzMmI=",
+        PBUDGET_MFA_KEY="bm90IGEgcmVhbCBrZXksIGp1c3QgMzIgYnl0ZXMgISE=",
+        PBUDGET_SITE_URL="",
+    )
+    assert result.returncode != 0
+    assert "Set PBUDGET_SITE_URL" in result.stderr
 
 
 def test_production_refuses_to_start_without_the_ballot_box_key():
