@@ -49,6 +49,10 @@ class BallotsConfig(AppConfig):
 
         counting_ready()
 
+        from ballots.hooks import ready as hooks_ready
+
+        hooks_ready()
+
     @staticmethod
     def _forget_sections_on_change() -> None:
         """Kept ballot sections (``selectors.ballot_sections_for_casting``) are dropped

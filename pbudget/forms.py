@@ -15,7 +15,7 @@ from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from pbudget.models import Cycle, District, User
-from pbudget.services import FROZEN_FIELDS
+from pbudget.services import FROZEN_FIELDS, cycle_closing_movable
 from pbudget.signin import signin_attempt
 
 DATE_FIELDS = [
@@ -79,9 +79,16 @@ class CycleForm(forms.ModelForm):
             )
         self.is_frozen = bool(self.instance.pk and self.instance.is_voting_frozen)
         if self.is_frozen:
-            for name in (*FROZEN_FIELDS, *self.budget_field_names()):
+            frozen = [*FROZEN_FIELDS, *self.budget_field_names()]
+            if not cycle_closing_movable(cycle=self.instance):
+                frozen.append("voting_closes")
+            for name in frozen:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("Frozen: voting has opened.")
+            if "voting_closes" not in frozen:
+                self.fields["voting_closes"].help_text = _(
+                    "Voting is open: its closing can only be moved later."
+                )
 
     @staticmethod
     def budget_field_name(district: District) -> str:

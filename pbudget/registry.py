@@ -81,3 +81,22 @@ def add_cleanup(name: str, cleanup: Callable[[], int]) -> None:
     """Run ``cleanup()`` at every housekeeping pass under ``name``; it must be idempotent."""
     if all(existing != name for existing, _fn in CLEANUPS):
         CLEANUPS.append((name, cleanup))
+
+
+# Facts about a cycle that only a feature app can tell, asked by the core's rules:
+# "has_ballots" (someone is on the voter roll: the cycle can no longer be deleted) and
+# "count_started" (a count of its ballots exists: voting can no longer be extended). An app
+# registers ``check(cycle_id) -> bool`` under a fact's name, e.g. the ballots app.
+CYCLE_FACTS: dict[str, list[Callable[[int], bool]]] = {}
+
+
+def add_cycle_fact(name: str, check: Callable[[int], bool]) -> None:
+    """Answer the fact ``name`` about a cycle with ``check(cycle_id)``."""
+    checks = CYCLE_FACTS.setdefault(name, [])
+    if check not in checks:
+        checks.append(check)
+
+
+def cycle_fact(name: str, cycle_id: int) -> bool:
+    """Whether any registered check says the fact ``name`` holds for the cycle."""
+    return any(check(cycle_id) for check in CYCLE_FACTS.get(name, []))
