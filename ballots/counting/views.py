@@ -204,6 +204,12 @@ def count_publish(request, slug: str, district: str):
     if run is None:
         messages.error(request, _("Count the ballots before publishing."))
         return redirect("ballots:count_detail", slug=cycle.slug, district=district_obj.slug)
+    if request.POST.get("confirm") != "yes":
+        messages.error(
+            request,
+            _("Tick “I have checked this count” to publish: publishing cannot be undone."),
+        )
+        return redirect("ballots:count_detail", slug=cycle.slug, district=district_obj.slug)
     try:
         services.results_publish(run=run, user=request.user)
     except ValidationError as error:

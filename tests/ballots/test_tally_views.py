@@ -186,7 +186,9 @@ def test_publishing_needs_an_administrator(client, role):
     services.count_run(cycle_id=cycle.pk, district_id=District.objects.get(slug="old-town").pk)
     _as(client, role)
 
-    response = client.post(reverse("ballots:count_publish", args=[cycle.slug, "old-town"]))
+    response = client.post(
+        reverse("ballots:count_publish", args=[cycle.slug, "old-town"]), {"confirm": "yes"}
+    )
 
     _expect_staff(response, role, ok=302)
     run = TallyRun.objects.get(cycle=cycle, is_official=True)
@@ -194,6 +196,20 @@ def test_publishing_needs_an_administrator(client, role):
     if role == roles.ADMINISTRATOR:
         assert response.url == reverse("ballots:results_detail", args=[cycle.slug, "old-town"])
         assert p(cycle, "Benches").status == "selected"
+
+
+def test_publishing_without_the_confirmation_publishes_nothing(client):
+    cycle = _cycle("results")
+    services.count_run(cycle_id=cycle.pk, district_id=District.objects.get(slug="old-town").pk)
+    _as(client, roles.ADMINISTRATOR)
+    page = client.get(reverse("ballots:count_detail", args=[cycle.slug, "old-town"]))
+    assert 'name="confirm" value="yes"' in page.content.decode()
+    response = client.post(
+        reverse("ballots:count_publish", args=[cycle.slug, "old-town"]), follow=True
+    )
+    assert "I have checked this count" in response.content.decode()
+    assert not TallyRun.objects.get(cycle=cycle, is_official=True).is_published
+    assert p(cycle, "Benches").status != "selected"
 
 
 def test_publishing_before_the_count_is_refused_with_a_message(client):

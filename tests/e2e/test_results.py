@@ -43,6 +43,10 @@ def test_administrator_counts_after_the_vote_closes_and_publishes(page, sign_in_
     assert winners.nth(0).inner_text().startswith("Bike lane")
     axe_check(page)
 
+    # Publishing cannot be undone: the browser asks for the confirmation first.
+    page.get_by_role("button", name="Publish the results").click()
+    assert page.get_by_label("I have checked this count").evaluate("e => !e.validity.valid")
+    page.get_by_label("I have checked this count").check()
     page.get_by_role("button", name="Publish the results").click()
     page.wait_for_url(f"**/results/{cycle.slug}/old-town/")
     assert page.get_by_text("The results are published.").is_visible()
