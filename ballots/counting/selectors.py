@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,7 +28,7 @@ from ballots.models import (
 from ballots.tally import Ballot as TallyBallot
 from ballots.tally import Election, Project
 from pbudget.models import Cycle, District, DistrictBudget, TallyRule, VotingMethod
-from proposals.models import BALLOT_STATUSES, Proposal
+from proposals.models import BALLOT_STATUSES, Proposal, ProposalStatus
 
 #: Pabulib's names for pbudget's rules (the META ``rule`` field).
 PABULIB_RULES = {
@@ -232,13 +232,32 @@ def published_runs(cycle: Cycle):
 
 
 def cycles_with_results():
-    """Published cycles with at least one published result, newest first."""
-    return (
-        Cycle.objects.published()
-        .filter(tally_runs__is_official=True, tally_runs__published_at__isnull=False)
-        .annotate(n=Count("tally_runs", distinct=True))
-        .order_by("-voting_closes")
+    """Published cycles with a published result or a funded project, newest first."""
+    published = Cycle.objects.published()
+    counted = published.filter(tally_runs__is_official=True, tally_runs__published_at__isnull=False)
+    funded = Proposal.objects.filter(status=ProposalStatus.SELECTED)
+    return published.filter(
+        Q(pk__in=counted.values("pk")) | Q(pk__in=funded.values("cycle_id"))
+    ).order_by("-voting_closes")
+
+
+def funded_without_count(cycle: Cycle) -> list[dict]:
+    """Per district, the funded projects of a cycle that has no published count in pbudget
+    (its vote was counted elsewhere), with what they cost; city-wide first."""
+    funded = (
+        Proposal.objects.filter(cycle=cycle, status=ProposalStatus.SELECTED)
+        .select_related("district")
+        .order_by("-district__is_citywide", "district__position", "district__name", "title")
     )
+    districts: dict[int, dict] = {}
+    for proposal in funded:
+        row = districts.setdefault(
+            proposal.district_id,
+            {"district": proposal.district, "projects": [], "spent": Decimal("0")},
+        )
+        row["projects"].append(proposal)
+        row["spent"] += proposal.official_cost or Decimal("0")
+    return list(districts.values())
 
 
 def count_districts(cycle: Cycle) -> list[dict]:

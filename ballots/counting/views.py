@@ -59,7 +59,12 @@ def results_cycle(request, slug: str):
     cycle = get_object_or_404(Cycle.objects.published(), slug=slug)
     runs = list(selectors.published_runs(cycle))
     if not runs:
-        raise Http404
+        funded = selectors.funded_without_count(cycle)
+        if not funded:
+            raise Http404
+        return render(
+            request, "ballots/results/funded_only.html", {"cycle": cycle, "districts": funded}
+        )
     if len(runs) == 1:
         return redirect("ballots:results_detail", slug=cycle.slug, district=runs[0].district.slug)
     return render(request, "ballots/results/cycle.html", {"cycle": cycle, "runs": runs})

@@ -326,3 +326,27 @@ def test_working_out_the_comparison_needs_an_administrator(client, role):
     assert compared.exists() == (role == roles.ADMINISTRATOR)
     if role == roles.ADMINISTRATOR:
         assert client.get(url).status_code == 405  # only by POST (with the CSRF token)
+
+
+def test_a_cycle_funded_without_a_count_here_still_has_results(client):
+    """Its projects were funded (counted before the site ran the vote): the results page
+    lists them per district instead of answering 404, and the index lists the cycle."""
+    from proposals.models import ProposalStatus
+
+    cycle = _cycle("implementation")
+    benches = p(cycle, "Benches")
+    benches.status = ProposalStatus.SELECTED
+    benches.save(update_fields=["status"])
+    index = client.get(reverse("ballots:results_index")).content.decode()
+    assert cycle.name in index
+    response = client.get(reverse("ballots:results_cycle", args=[cycle.slug]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "these are the projects the vote funded" in html
+    assert "Benches" in html and "Old Town" in html
+    assert "Playground" not in html
+
+
+def test_a_cycle_with_nothing_funded_and_no_count_has_no_results(client):
+    cycle = _cycle("implementation")
+    assert client.get(reverse("ballots:results_cycle", args=[cycle.slug])).status_code == 404
