@@ -86,6 +86,18 @@ class OfferForm(forms.ModelForm):
         }
 
 
+class OfferContactForm(forms.Form):
+    message = forms.CharField(
+        label=_("Your message"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "pbudget sends it by e-mail. Neither of you sees the other's address: leave a way "
+            "to answer you if you want one."
+        ),
+    )
+
+
 class OfferSearchForm(forms.Form):
     skill = forms.ModelChoiceField(
         label=_("Skill"), queryset=Skill.objects.all(), required=False, empty_label=_("Any skill")

@@ -54,7 +54,13 @@ class Skill(models.Model):
 
 
 class Visibility(models.TextChoices):
-    STAFF_AND_AUTHORS = "listed", _("Staff and proposal authors may find me and e-mail me")
+    LISTED = (
+        "listed",
+        _(
+            "Staff and proposal authors may find me and write to me through pbudget "
+            "(they never see my e-mail address)"
+        ),
+    )
     PRIVATE = "private", _("Only me")
 
 
@@ -89,7 +95,7 @@ class Offer(models.Model):
         _("who may see this"),
         max_length=8,
         choices=Visibility.choices,
-        default=Visibility.STAFF_AND_AUTHORS,
+        default=Visibility.PRIVATE,  # opt-in: nobody finds an offer its owner did not list
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -109,7 +115,7 @@ class Offer(models.Model):
 
     @property
     def is_visible(self) -> bool:
-        return self.visibility == Visibility.STAFF_AND_AUTHORS
+        return self.visibility == Visibility.LISTED
 
 
 class ContributionKind(models.TextChoices):

@@ -378,7 +378,7 @@ def dashboard(cycle: Cycle) -> dict:
 def offer_search(*, skill=None, district=None, text: str = "") -> QuerySet[Offer]:
     """Offers their owners let staff and proposal authors find."""
     offers = (
-        Offer.objects.filter(visibility=Visibility.STAFF_AND_AUTHORS)
+        Offer.objects.filter(visibility=Visibility.LISTED)
         .select_related("user", "district")
         .prefetch_related("skills")
         .order_by("-updated_at")

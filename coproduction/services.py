@@ -28,6 +28,7 @@ from coproduction.models import (
     Skill,
     ValuationRate,
     ValuationRun,
+    Visibility,
 )
 from coproduction.valuation import CENT, hourly_value, pick_rate
 from pbudget.models import Cycle, User
@@ -41,6 +42,57 @@ def _absolute(path: str) -> str:
 def _field_error(field: str, message: str, code: str) -> ValidationError:
     """A ValidationError on one field that keeps its code."""
     return ValidationError({field: ValidationError(message, code=code)})
+
+
+# A resident writes to at most this many offerers a day, and to each offerer once a day.
+CONTACTS_A_DAY = 5
+CONTACT_WINDOW = 24 * 60 * 60  # seconds
+
+
+def offer_contact(*, offer: Offer, sender: User, message: str) -> None:
+    """Relay a message to a listed offer's owner by e-mail; the sender never sees the address.
+
+    Rate-limited per sender (``CONTACTS_A_DAY``) and per sender and offer (one a day).
+    """
+    from django.core.cache import cache
+
+    from pbudget.notify import email_after_commit
+
+    if offer.visibility != Visibility.LISTED or offer.user_id == sender.pk:
+        raise ValidationError(_("This offer cannot be contacted."), code="offer_not_listed")
+    message = message.strip()
+    if not message:
+        raise _field_error("message", _("Write a message."), "empty_message")
+    pair_key = f"coproduction:contact:{sender.pk}:{offer.pk}"
+    if not cache.add(pair_key, 1, timeout=CONTACT_WINDOW):
+        raise ValidationError(
+            _("You already wrote to this person today. Please wait for their answer."),
+            code="contact_repeated",
+        )
+    day_key = f"coproduction:contacts:{sender.pk}"
+    cache.add(day_key, 0, timeout=CONTACT_WINDOW)
+    if cache.incr(day_key) > CONTACTS_A_DAY:
+        cache.delete(pair_key)
+        raise ValidationError(
+            _("You have written to %(count)s people today. Please try again tomorrow.")
+            % {"count": CONTACTS_A_DAY},
+            code="contact_rate_limited",
+        )
+    body = _(
+        "%(sender)s wrote to you through pbudget about the help you offered:\n\n"
+        "%(message)s\n\n"
+        "pbudget did not give them your e-mail address. To answer, use the contact they left "
+        "in the message, if any. To stop being found, change who may see your offer: %(url)s"
+    ) % {
+        "sender": sender.public_name,
+        "message": message,
+        "url": _absolute(reverse("coproduction:offer_edit")),
+    }
+    email_after_commit(
+        to=[offer.user.email],
+        subject=_("A message about the help you offered"),
+        body=body,
+    )
 
 
 # Proposals that may receive pledges: submitted, on the ballot, or funded.

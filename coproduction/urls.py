@@ -9,6 +9,7 @@ urlpatterns = [
     path("coproduction/cycles/<slug:slug>/", views.dashboard, name="cycle_dashboard"),
     path("coproduction/skills/", views.skill_list, name="skill_list"),
     path("coproduction/offers/", views.offer_search, name="offer_search"),
+    path("coproduction/offers/<int:pk>/contact/", views.offer_contact, name="offer_contact"),
     path("coproduction/proposals/<int:pk>/pledge/", views.pledge_create, name="pledge_create"),
     path("coproduction/pledges/<int:pk>/withdraw/", views.pledge_withdraw, name="pledge_withdraw"),
     path("coproduction/pledges/review/", views.pledge_review_list, name="pledge_review_list"),

@@ -20,6 +20,7 @@ from coproduction.extras import proposal_url
 from coproduction.forms import (
     DecisionForm,
     LedgerEntryForm,
+    OfferContactForm,
     OfferForm,
     OfferSearchForm,
     PledgeForm,
@@ -209,6 +210,34 @@ def offer_search(request):
     elif not request.GET:
         offers = selectors.offer_search()[:100]
     return render(request, "coproduction/offer_search.html", {"form": form, "offers": offers})
+
+
+@login_required
+def offer_contact(request, pk: int):
+    """Write to a person who offered help; pbudget relays the message by e-mail."""
+    if not request.user.has_perm("coproduction.search_offers"):
+        raise PermissionDenied
+    offer = get_object_or_404(selectors.offer_search().exclude(user=request.user), pk=pk)
+    form = OfferContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.offer_contact(
+                offer=offer, sender=request.user, message=form.cleaned_data["message"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Your message was sent to %(name)s.") % {"name": offer.user.public_name},
+            )
+            return redirect("coproduction:offer_search")
+    return render(
+        request,
+        "coproduction/offer_contact.html",
+        {"form": form, "offer": offer},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required

@@ -176,7 +176,11 @@ def test_offer_search_finds_visible_offers_by_skill_and_district(resident, neigh
     from tests.factories import DistrictFactory
 
     old_town = DistrictFactory(name="Old Town", slug="old-town")
-    offer_save(user=resident, fields={"district": old_town}, skills=[skill("carpentry")])
+    offer_save(
+        user=resident,
+        fields={"visibility": "listed", "district": old_town},
+        skills=[skill("carpentry")],
+    )
     offer_save(
         user=neighbour,
         fields={"visibility": "private", "district": None},

@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from ballots.models import CensusConflict, CensusImport
-from coproduction.models import ExportJob, Offer, Pledge
+from coproduction.models import ExportJob, Offer, Pledge, Visibility
 from deliberation.models import Flag, Suspension
 from pbudget import roles
 from pbudget.models import District, User
@@ -180,7 +180,8 @@ UNNAMED = {
 }
 
 
-def _urls(world) -> list[str]:
+def all_urls(world) -> list[str]:
+    """One URL for every pattern of the site, filled from ``world``."""
     fill = _fill(world)
     urls = []
     for route, name in _walk(get_resolver().url_patterns):
@@ -207,6 +208,11 @@ def _urls(world) -> list[str]:
 
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+def build_world() -> dict:
+    """Other people's data on every kind of page: proposals, ledger, offers, flags, census."""
     from coproduction.skills import ensure_taxonomy
 
     ensure_taxonomy()
@@ -241,7 +247,7 @@ def world(db):
     )  # fmt: skip
     make_entry(project, contributor, hours=Decimal("3"), verified_by=admin)
     offer = Offer.objects.create(
-        user=offerer, district=district, visibility="listed", note="Olivia Offername"
+        user=offerer, district=district, visibility=Visibility.LISTED, note="Olivia Offername"
     )
     topic = make_topic(cycle, author=author)
     comment = make_comment(topic, author=flagger)
@@ -303,7 +309,7 @@ def _responses(client, urls) -> dict:
 
 
 def test_without_the_second_factor_no_staff_role_gets_more_than_a_resident(world):
-    urls = _urls(world)
+    urls = all_urls(world)
     resident = Client()
     # The same non-staff data as the staff members: an account with an authenticator app.
     plain = make_user("plain.resident@example.org", roles=[roles.RESIDENT, roles.REVIEWER])
