@@ -272,6 +272,13 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A task taken by a worker that dies (killed, out of memory, machine lost) goes back to the
+# queue once it has gone unacknowledged this long (kombu's default: an hour). Counts,
+# valuations and exports acknowledge late, so a lost one is redelivered within minutes. It
+# must exceed the longest countdown used (a few minutes); a task running longer than this
+# is also handed to a second worker, which the idempotent tasks tolerate.
+PBUDGET_BROKER_VISIBILITY_SECONDS = int(os.environ.get("PBUDGET_BROKER_VISIBILITY_SECONDS", "600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": PBUDGET_BROKER_VISIBILITY_SECONDS}
 # Housekeeping (expired export files, images held for abandoned forms, expired sessions) runs
 # every PBUDGET_HOUSEKEEPING_SECONDS through Celery beat: `make run` starts beat inside its
 # worker; in production run one `celery -A pbudget beat` (or `manage.py housekeeping` by cron).
@@ -363,6 +370,9 @@ PBUDGET_COMMONGROUND_DEBOUNCE_SECONDS = int(
 # MEDIA_ROOT), and how long a download link lives.
 PBUDGET_EXPORT_DIR = Path(os.environ.get("PBUDGET_EXPORT_DIR", VAR_DIR / "exports"))
 PBUDGET_EXPORT_LINK_HOURS = int(os.environ.get("PBUDGET_EXPORT_LINK_HOURS", "24"))
+# An export still being prepared this long after it started (or was asked for) is marked
+# failed: its message was lost, and it no longer counts against the three open exports.
+PBUDGET_EXPORT_STUCK_MINUTES = int(os.environ.get("PBUDGET_EXPORT_STUCK_MINUTES", "30"))
 
 # Ballots, the count: the country named in exported Pabulib files; a test-only pause (in
 # seconds) after each step of a count, so a test can kill the worker in the middle.

@@ -140,6 +140,7 @@ def export_request(*, user: User, cycle: Cycle, fmt: str) -> ExportJob:
     """Ask for an export of ``cycle`` in ``fmt``; a worker writes it after commit."""
     if fmt not in ExportFormat.values:
         raise ValidationError(_("Choose a format to export."), code="unknown_format")
+    export_fail_stuck(user=user)
     open_jobs = ExportJob.objects.filter(
         requested_by=user, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]
     ).count()
@@ -296,8 +297,44 @@ def export_download(*, token: str, user: User):
     return job, handle
 
 
+def export_fail_stuck(*, user: User | None = None) -> int:
+    """Mark failed the exports (of ``user``, or everyone's) still queued or running
+    PBUDGET_EXPORT_STUCK_MINUTES after they started or were asked for; return how many.
+
+    Their task was lost (a worker died and the message was not redelivered, or the broker
+    lost it). A redelivered task then leaves the failed job alone (``export_run``).
+    """
+    limit = timezone.now() - timedelta(minutes=settings.PBUDGET_EXPORT_STUCK_MINUTES)
+    stuck = ExportJob.objects.filter(
+        status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING],
+        created_at__lt=limit,
+    ).exclude(started_at__gte=limit)
+    if user is not None:
+        stuck = stuck.filter(requested_by=user)
+    failed = 0
+    for job in stuck.select_related("cycle"):
+        with transaction.atomic():
+            marked = ExportJob.objects.filter(
+                pk=job.pk, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]
+            ).update(
+                status=ExportStatus.FAILED,
+                error=_("The export took too long and was stopped. Ask for it again."),
+                finished_at=timezone.now(),
+            )
+            if marked:
+                audit_write(
+                    action=FinanceAction.EXPORT_FAILED, cycle=job.cycle, job=job, error="stuck"
+                )
+                failed += 1
+    if failed:
+        logger.warning("finance exports: %d stuck exports marked failed", failed)
+    return failed
+
+
 def export_purge_expired() -> int:
-    """Delete the files of exports past their expiry (the job rows stay, for the audit)."""
+    """Delete the files of exports past their expiry (the job rows stay, for the audit);
+    mark failed the exports whose task was lost (``export_fail_stuck``)."""
+    export_fail_stuck()
     removed = 0
     for job in ExportJob.objects.filter(
         expires_at__lte=timezone.now(), downloaded_at__isnull=True
