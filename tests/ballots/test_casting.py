@@ -303,3 +303,15 @@ def test_ballots_for_tally_runs_two_queries(voting_cycle, old_town, django_asser
 
 def test_phase_dates_helper_is_consistent():
     assert phase_dates("voting")["voting_opens"] < phase_dates("voting")["voting_closes"]
+
+
+def test_given_a_voter_who_voted_then_the_ballot_page_says_why_it_starts_empty(
+    client, voting_cycle, voter
+):
+    ballot_cast(user=voter, cycle=voting_cycle, values=_ids(voting_cycle, "Benches"))
+    client.force_login(voter)
+    html = client.get(reverse("ballots:ballot", args=[voting_cycle.slug])).content.decode()
+    assert "nobody, this site included, can show you your choices" in html
+    assert "Replace my ballot" in html
+    benches = project(voting_cycle, "Benches").pk
+    assert " checked" not in html.split(f'id="choice-{benches}"')[1].split(">")[0]
