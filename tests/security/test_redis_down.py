@@ -7,13 +7,15 @@ answers as a miss (pbudget.cache) and sessions come from PostgreSQL.
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import time
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from ballots.models import SealedBallot, VoterRoll
@@ -75,7 +77,7 @@ def own_redis():
             "BACKEND": "pbudget.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
             "KEY_PREFIX": "redis-down-test",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
     with override_settings(CACHES=caches, REDIS_URL=f"redis://127.0.0.1:{port}/0"):
@@ -132,3 +134,25 @@ def test_given_a_session_from_before_the_outage_when_redis_stops_then_it_still_s
     response = client.get(reverse("ballots:ballot", args=[voting_cycle.slug]))
     assert response.status_code == 200
     assert response.wsgi_request.user == voter
+
+
+def test_given_a_sign_out_while_redis_hung_when_it_answers_again_then_the_old_session_is_dead(
+    client, own_redis, voting_cycle, voter, monkeypatch
+):
+    """Redis unreachable but alive (a network partition) keeps its copy of the session; the
+    sign-out reached PostgreSQL only, so that copy must not sign anyone in afterwards."""
+    monkeypatch.setattr("pbudget.cache.RETRY_AFTER", 0.2)
+    client.post(reverse("account_login"), {"login": voter.email, "password": TEST_PASSWORD})
+    assert client.get(reverse("home")).wsgi_request.user == voter
+    stolen = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    own_redis.send_signal(signal.SIGSTOP)
+    try:
+        assert client.post(reverse("account_logout")).status_code == 302
+    finally:
+        own_redis.send_signal(signal.SIGCONT)
+    time.sleep(0.3)
+
+    thief = Client()
+    thief.cookies[settings.SESSION_COOKIE_NAME] = stolen
+    assert not thief.get(reverse("home")).wsgi_request.user.is_authenticated
