@@ -22,6 +22,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "k" * 50,
     "PBUDGET_BALLOT_PUBLIC_KEY": "dGhpcyBpcyBub3QgYSByZWFsIGtleSwganVzdCAzMmI=",
+    "PBUDGET_SITE_URL": "https://budget.example.org",
 }
 
 
