@@ -7,7 +7,7 @@ class DeliberationConfig(AppConfig):
     verbose_name = _("Deliberation")
 
     def ready(self) -> None:
-        from deliberation import demo
+        from deliberation import demo, extras
         from pbudget import registry
         from pbudget.registry import Link
 
@@ -43,3 +43,5 @@ class DeliberationConfig(AppConfig):
             )
         )
         registry.add_demo_loader(demo.load, order=30)
+        registry.add_proposal_extra(extras.comment_count_extra)
+        registry.add_proposal_section(extras.discussion_section)

@@ -71,6 +71,25 @@ def proposal_extras(proposals, place: str) -> dict:
     return {pk: mark_safe(html) for pk, html in combined.items()}  # noqa: S308  (providers return escaped HTML)
 
 
+# Sections shown on a proposal's own page after its details, e.g. the deliberation app's
+# discussion. A provider takes the proposal and returns safe HTML (or "" for none).
+PROPOSAL_SECTIONS: list[Callable] = []
+
+
+def add_proposal_section(provider: Callable) -> None:
+    """Register a provider of a section of the proposal page (see PROPOSAL_SECTIONS)."""
+    if provider not in PROPOSAL_SECTIONS:
+        PROPOSAL_SECTIONS.append(provider)
+
+
+def proposal_sections(proposal) -> list:
+    """Every provider's section for ``proposal``, in registration order, empty ones left out."""
+    from django.utils.safestring import mark_safe
+
+    sections = (str(provider(proposal)) for provider in PROPOSAL_SECTIONS)
+    return [mark_safe(html) for html in sections if html]  # noqa: S308  (providers escape)
+
+
 # Housekeeping: each entry deletes what has outlived its use (expired export files, images
 # held for abandoned forms, expired sessions) and returns how many things it removed. The
 # core's ``housekeeping`` task runs them all on a schedule (see pbudget.tasks).

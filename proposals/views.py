@@ -109,6 +109,7 @@ def proposal_detail(request, pk: int):
         "proposal": proposal,
         "cycle": proposal.cycle,
         "extras": registry.proposal_extras([proposal], "detail"),
+        "sections": registry.proposal_sections(proposal),
         "supporting": selectors.is_supporting(user, proposal),
         "following": selectors.is_following(user, proposal),
         "can_support": user.has_perm("proposals.support_proposal", proposal),
