@@ -102,3 +102,31 @@ def test_resident_votes_and_the_report_shows_the_consensus(page, sign_in_as, axe
     assert page.get_by_text("Last computed at").is_visible()
     assert page.locator("svg.cg-scatter circle").count() == 11
     axe_check(page)
+
+
+def test_a_proposal_page_loads_its_discussion_in_place(page, axe_check, live_server):
+    """htmx fills the discussion into the proposal page; axe-core finds nothing wrong."""
+    from deliberation.services import comment_create, proposal_topic
+    from pbudget.models import District
+    from proposals.models import Proposal, ProposalStatus
+
+    cycle = make_cycle(phase="ideas", slug="talk")
+    proposal = Proposal.objects.create(
+        cycle=cycle,
+        district=District.objects.get(slug="old-town"),
+        author=make_user("author@example.org"),
+        title="Shade trees",
+        summary="Trees along the river walk.",
+        description="Plant trees.",
+        status=ProposalStatus.SUBMITTED,
+    )
+    comment_create(
+        author=make_user("ana@example.org"),
+        topic=proposal_topic(proposal=proposal),
+        body="Which trees, and who waters them?",
+        rate_limit=False,
+    )
+    page.goto(f"/proposals/{proposal.pk}/")
+    assert page.get_by_role("heading", name="Discussion (1 comment)").is_visible()
+    page.get_by_text("Which trees, and who waters them?").wait_for()
+    axe_check(page)
