@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from pbudget import services
+from pbudget.actions import action_for, actions_now
 from pbudget.forms import CycleForm, DistrictForm, ProfileForm
 from pbudget.mfa import staff_page
 from pbudget.models import Cycle, District, Phase
@@ -45,11 +46,15 @@ def home(request):
     context = {"cycle": cycle}
     if cycle is not None:
         phase = cycle.phase
+        others = list(Cycle.objects.published().exclude(pk=cycle.pk).order_by("-voting_opens"))
         context.update(
             phase=phase,
             action_text=RESIDENT_ACTIONS[phase],
+            action=action_for(cycle),
+            # What can be done now elsewhere: a vote in another cycle comes first.
+            other_actions=actions_now(others)[:4],
             total_budget=cycle_total_budget(cycle),
-            other_cycles=Cycle.objects.published().exclude(pk=cycle.pk)[:5],
+            other_cycles=others[:5],
         )
     return render(request, "pbudget/home.html", context)
 
@@ -70,6 +75,7 @@ def cycle_detail(request, slug: str):
             "cycle": cycle,
             "phase": cycle.phase,
             "action_text": RESIDENT_ACTIONS[cycle.phase],
+            "action": action_for(cycle) if cycle.is_published else None,
             "total_budget": cycle_total_budget(cycle),
         },
     )
