@@ -11,7 +11,8 @@ the second factor because it never asks for it; it asks for a permission.
 Django's model permissions (the admin's) and the superuser's blanket grant follow the same
 rule (``pbudget.auth_backends.ModelBackend``, ``User.has_perm``).
 
-A user object no request has read (a Celery task, a management command, a test calling a
+The signed-in person read again from the database during the request answers to the same
+session. Any other user object (a Celery task, a management command, a test calling a
 service) holds its roles: there is no session to ask, and the request that queued the work
 already checked the permission.
 
@@ -21,11 +22,13 @@ without the second factor to get one rather than answering 403: the pages stay u
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from functools import wraps
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.middleware import get_user
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -49,22 +52,36 @@ def mfa_status(request) -> str:
     return MFA_SIGN_IN_AGAIN
 
 
+# The request being answered, so that the signed-in person read again from the database
+# (``User.objects.get(pk=request.user.pk)``) answers to the same session.
+_current_request: ContextVar = ContextVar("pbudget_second_factor_request", default=None)
+
+
 def bind_session(user, request):
     """Make ``user``'s staff roles count only if ``request``'s session passed the factor."""
     if user.is_authenticated:
         user._second_factor_request = request
-        user.__dict__.pop("_second_factor_ok", None)
+    request.__dict__.pop("_second_factor_ok", None)  # ask the session again
     return user
 
 
-def second_factor_passed(user) -> bool:
-    """The session that read ``user`` passed the second factor (True outside a request)."""
+def _session_of(user):
     request = getattr(user, "_second_factor_request", None)
+    if request is None and user.is_authenticated:
+        current = _current_request.get()
+        if current is not None and current.session.get(SESSION_KEY) == str(user.pk):
+            request = current
+    return request
+
+
+def second_factor_passed(user) -> bool:
+    """The session that signed ``user`` in passed the second factor (True outside a request)."""
+    request = _session_of(user)
     if request is None:
         return True
-    passed = user.__dict__.get("_second_factor_ok")
+    passed = request.__dict__.get("_second_factor_ok")
     if passed is None:
-        passed = user._second_factor_ok = mfa_status(request) == MFA_OK
+        passed = request._second_factor_ok = mfa_status(request) == MFA_OK
     return passed
 
 
@@ -87,7 +104,11 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         request.user = SimpleLazyObject(lambda: bind_session(get_user(request), request))
-        return self.get_response(request)
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
 
     def process_exception(self, request, exception):
         """A staff member refused for want of the second factor is sent to give it."""

@@ -3,7 +3,6 @@
 from allauth.account.authentication import get_authentication_records
 from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.signals import authenticator_added
-from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
@@ -21,10 +20,3 @@ def count_new_authenticator_as_second_factor(sender, request, user, authenticato
     if not any(r.get("method") == "mfa" for r in get_authentication_records(request, user)):
         record_authentication(request, user, "mfa", type="totp")
     bind_session(request.user, request)  # ask the session again
-
-
-@receiver(user_logged_in)
-def bind_signed_in_user_to_session(sender, request, user, **kwargs):
-    """The user a sign-in puts on the request answers to the session's second factor too."""
-    if request is not None:
-        bind_session(user, request)

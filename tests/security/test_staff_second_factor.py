@@ -362,3 +362,35 @@ def test_a_finance_officer_without_the_second_factor_cannot_log_for_someone_else
         .exclude(contributor=finance)
         .exists()
     )
+
+
+def _answer_in_a_request(session, view):
+    from django.contrib.auth.middleware import AuthenticationMiddleware
+    from django.test import RequestFactory
+
+    from pbudget.mfa import SecondFactorMiddleware
+
+    request = RequestFactory().get("/")
+    request.session = session
+    AuthenticationMiddleware(lambda r: None).process_request(request)
+    return SecondFactorMiddleware(view)(request)
+
+
+@pytest.mark.parametrize("mfa", [False, True])
+def test_the_signed_in_person_read_again_answers_to_the_same_session(client, db, mfa):
+    finance = make_user("fin2@staff.example.org", roles=[roles.FINANCE_OFFICER])
+    if mfa:
+        staff_login(client, finance)
+    else:
+        client.force_login(finance)
+
+    def view(request):
+        again = User.objects.get(pk=request.user.pk)
+        return (
+            request.user.has_perm("coproduction.manage_rates"),
+            again.has_perm("coproduction.manage_rates"),
+        )
+
+    assert _answer_in_a_request(client.session, view) == (mfa, mfa)
+    # Outside a request (a task, a command) the role holds: no session to ask.
+    assert User.objects.get(pk=finance.pk).has_perm("coproduction.manage_rates")
