@@ -27,6 +27,7 @@ from coproduction.models import (
     RateKind,
     Skill,
     ValuationRate,
+    Visibility,
 )
 from coproduction.skills import ensure_taxonomy
 from coproduction.valuation import value_unvalued
@@ -124,6 +125,7 @@ def _offers(people: dict[str, User]) -> None:
                 "tools": tools,
                 "space": space,
                 "languages": languages,
+                "visibility": Visibility.LISTED,  # demo residents chose to be found
             },
             skills=list(Skill.objects.filter(slug__in=skills)),
         )
