@@ -18,7 +18,7 @@ from pbudget.models import Cycle, Phase
 @dataclass(frozen=True)
 class Action:
     cycle: Cycle
-    text: str  # what is happening, with its deadline
+    text: str  # what is happening, with its deadline (no full stop: a date may end in one)
     label: str  # the button
     url: str
 
@@ -38,15 +38,15 @@ def action_for(cycle: Cycle) -> Action | None:
     """The main thing a resident can do in ``cycle`` now, if anything."""
     phase = cycle.phase
     if phase == Phase.VOTING:
-        text = _("Voting is open until %(when)s.") % {"when": _until(cycle.voting_closes)}
+        text = _("Voting is open until %(when)s") % {"when": _until(cycle.voting_closes)}
         # The ballot asks to sign in or to verify residency first when needed.
         url, label = _url("ballots:ballot", cycle.slug), _("Vote now")
     elif phase == Phase.IDEAS:
-        text = _("Ideas are welcome until %(when)s.") % {"when": _until(cycle.review_opens)}
+        text = _("Ideas are welcome until %(when)s") % {"when": _until(cycle.review_opens)}
         url = _url("proposals:create", query=f"?cycle={cycle.slug}")
         label = _("Propose an idea")
     elif phase == Phase.REVIEW:
-        text = _("City staff are reviewing the ideas; voting opens on %(when)s.") % {
+        text = _("City staff are reviewing the ideas; voting opens on %(when)s") % {
             "when": _until(cycle.voting_opens)
         }
         url, label = _url("proposals:list", query=f"?cycle={cycle.slug}"), _("See the ideas")
