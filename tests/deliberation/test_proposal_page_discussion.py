@@ -63,3 +63,12 @@ def test_proposal_cards_show_how_many_comments(client, proposal):
     html = client.get(reverse("proposals:list")).content.decode()
     page = reverse("deliberation:proposal_discussion", args=[proposal.pk])
     assert f'<a href="{page}">1 comment</a>' in html
+
+
+def test_the_comment_counts_of_a_list_take_one_query(proposal, django_assert_num_queries):
+    from deliberation.extras import comment_count_extra
+
+    _comment(proposal, "Good idea.")
+    with django_assert_num_queries(1):
+        links = comment_count_extra([proposal] * 20, "list")
+    assert list(links) == [proposal.pk]
