@@ -15,6 +15,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
+        user.display_name = form.cleaned_data.get("display_name", "") or user.display_name
         language = getattr(request, "LANGUAGE_CODE", "") or ""
         if language in dict(settings.LANGUAGES):
             user.language = language

@@ -175,6 +175,24 @@ class SignupForm(allauth_forms.SignupForm):
     hashed too, and thrown away; allauth then mails that address, as it mails a new one.
     """
 
+    display_name = forms.CharField(
+        label=_("Public name"),
+        max_length=80,
+        help_text=_(
+            "Shown next to your proposals and comments, for example “Ana from Old Town”. "
+            "Never your e-mail address."
+        ),
+    )
+    field_order = ["email", "display_name", "password1", "password2"]
+
+    def clean_display_name(self) -> str:
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if "@" in name:
+            raise forms.ValidationError(
+                _("Use a name, not an e-mail address: everyone can see it."), code="email_as_name"
+            )
+        return name
+
     def try_save(self, request):
         if self.account_already_exists:
             make_password(self.cleaned_data.get("password1"))

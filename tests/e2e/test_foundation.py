@@ -15,6 +15,7 @@ def test_new_resident_signs_up_verifies_and_sees_home(page, live_server):
     page.goto("/")
     page.get_by_role("link", name="Sign up").first.click()
     page.get_by_label("Email").fill("newcomer@example.org")
+    page.get_by_label("Public name").fill("Newcomer from Old Town")
     page.get_by_label("Password", exact=True).fill("a long and unusual passphrase")
     page.get_by_label("Password (again)").fill("a long and unusual passphrase")
     page.get_by_role("button", name="Sign Up").click()

@@ -14,7 +14,7 @@ from tests.factories import TEST_PASSWORD, make_user
 def signup(client, email, password="a-long-enough-passphrase"):
     return client.post(
         reverse("account_signup"),
-        {"email": email, "password1": password, "password2": password},
+        {"email": email, "display_name": "Ana", "password1": password, "password2": password},
     )
 
 
@@ -151,3 +151,30 @@ def test_account_pages_use_the_site_layout(client, db, url_name):
     body = client.get(reverse(url_name)).content.decode()
     assert 'class="skip-link"' in body
     assert body.count("<h1") == 1
+
+
+def test_signup_asks_for_a_public_name_and_shows_it_instead_of_resident(client, db):
+    page = client.get(reverse("account_signup")).content.decode()
+    assert 'name="display_name"' in page
+    assert "Public name" in page
+    missing = client.post(
+        reverse("account_signup"),
+        {"email": "x@example.org", "password1": "a-long-enough-passphrase",
+         "password2": "a-long-enough-passphrase"},
+    )  # fmt: skip
+    assert missing.status_code == 200
+    assert not User.objects.filter(email="x@example.org").exists()
+    as_email = client.post(
+        reverse("account_signup"),
+        {"email": "y@example.org", "display_name": "y@example.org",
+         "password1": "a-long-enough-passphrase", "password2": "a-long-enough-passphrase"},
+    )  # fmt: skip
+    assert "Use a name, not an e-mail address" in as_email.content.decode()
+    client.post(
+        reverse("account_signup"),
+        {"email": "z@example.org", "display_name": "  Ana   from Old Town ",
+         "password1": "a-long-enough-passphrase", "password2": "a-long-enough-passphrase"},
+    )  # fmt: skip
+    user = User.objects.get(email="z@example.org")
+    assert user.display_name == "Ana from Old Town"
+    assert user.public_name == "Ana from Old Town"

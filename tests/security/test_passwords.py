@@ -17,7 +17,8 @@ CATALOGUE = Path(__file__).resolve().parents[2] / "pbudget/locale/es/LC_MESSAGES
 
 def signup(client, email, password):
     return client.post(
-        reverse("account_signup"), {"email": email, "password1": password, "password2": password}
+        reverse("account_signup"),
+        {"email": email, "display_name": "Ana", "password1": password, "password2": password},
     )
 
 
