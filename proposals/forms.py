@@ -404,3 +404,19 @@ class ReviewQueueFilterForm(forms.Form):
         self.fields["category"].choices = [("", _("All categories"))] + [
             (c.slug, c.name) for c in categories
         ]
+
+
+class ProjectFilterForm(forms.Form):
+    """Filters of the funded projects page: cycle, district and delivery status (by slug)."""
+
+    cycle = forms.ChoiceField(label=_("Cycle"), required=False)
+    district = forms.ChoiceField(label=_("District"), required=False)
+    status = forms.ChoiceField(label=_("Delivery"), required=False)
+
+    def __init__(self, *args, cycles, districts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].choices = [("", _("All cycles"))] + [(c.slug, c.name) for c in cycles]
+        self.fields["district"].choices = [("", _("All districts"))] + [
+            (d.slug, d.name) for d in districts
+        ]
+        self.fields["status"].choices = [("", _("Any stage")), *DeliveryStatus.choices]

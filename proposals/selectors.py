@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from pbudget.models import Phase
 from proposals.models import (
     Follow,
+    ProjectUpdate,
     Proposal,
     ProposalEvent,
     ProposalImage,
@@ -165,3 +166,27 @@ def review_queue(
     if q.strip():
         queryset = queryset.filter(search_vector=search_query(q.strip()))
     return queryset
+
+
+def project_list(*, cycle: str = "", district: str = "", status: str = "") -> QuerySet[Proposal]:
+    """Funded projects of published cycles, filtered by cycle and district slug and delivery
+    status, each with its first image and latest update: three queries for a page."""
+    latest = ProjectUpdate.objects.filter(proposal=OuterRef("pk")).order_by("-date", "-pk")
+    projects = (
+        Proposal.objects.funded()
+        .filter(cycle__is_published=True)
+        .select_related("cycle", "district", "category")
+        .prefetch_related(Prefetch("images", queryset=ProposalImage.objects.filter(position=0)))
+        .annotate(
+            latest_update_on=Subquery(latest.values("date")[:1]),
+            latest_update_text=Subquery(latest.values("text")[:1]),
+        )
+        .order_by("-cycle__fiscal_year", "district__position", "title")
+    )
+    if cycle:
+        projects = projects.filter(cycle__slug=cycle)
+    if district:
+        projects = projects.filter(district__slug=district)
+    if status:
+        projects = projects.filter(delivery_status=status)
+    return projects

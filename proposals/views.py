@@ -19,6 +19,7 @@ from proposals import selectors, services
 from proposals.forms import (
     ListFilterForm,
     MergeForm,
+    ProjectFilterForm,
     ProjectUpdateForm,
     ProposalForm,
     ReviewForm,
@@ -78,16 +79,14 @@ def proposal_list(request):
 
 
 def project_list(request):
-    """Funded projects and how their delivery is going."""
-    projects = (
-        Proposal.objects.funded()
-        .filter(cycle__is_published=True)
-        .select_related("cycle", "district", "category")
-        .order_by("-cycle__fiscal_year", "district__position", "title")
-    )
-    paginator = Paginator(projects, 50)
+    """Funded projects and how their delivery is going, filtered by cycle, district, stage."""
+    cycles = list(Cycle.objects.published().filter(proposals__status="selected").distinct())
+    form = ProjectFilterForm(request.GET or None, cycles=cycles, districts=District.objects.all())
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    projects = selectors.project_list(**{k: v or "" for k, v in filters.items()})
+    paginator = Paginator(projects, 24)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "proposals/project_list.html", {"page": page})
+    return render(request, "proposals/project_list.html", {"page": page, "form": form})
 
 
 def _get_visible(request, pk: int) -> Proposal:

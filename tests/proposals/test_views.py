@@ -484,3 +484,43 @@ def test_given_a_hidden_proposal_then_it_gathers_no_supports(client, ideas_cycle
     response = client.post(reverse("proposals:support", args=[proposal.pk]), {"action": "add"})
     assert response.status_code == 403
     assert not Support.objects.exists()
+
+
+def test_the_projects_page_filters_by_cycle_district_and_stage_and_shows_the_latest_update(
+    client, django_assert_max_num_queries
+):
+    from datetime import date
+
+    from pbudget.models import District
+    from proposals import services
+    from proposals.models import DeliveryStatus
+    from tests.factories import make_cycle, make_user
+    from tests.proposals.factories import make_proposal
+
+    old = make_cycle(phase="implementation", slug="old-cycle", name="Old cycle")
+    new = make_cycle(phase="implementation", slug="new-cycle", name="New cycle")
+    riverside = District.objects.create(name="Riverside", slug="riverside")
+    admin = make_user("admin@example.org", roles=["administrator"])
+    trees = make_proposal(cycle=old, title="Trees", status=ProposalStatus.SELECTED)
+    make_proposal(cycle=new, title="Benches", status=ProposalStatus.SELECTED, district=riverside)
+    make_proposal(cycle=new, title="Lamps", status=ProposalStatus.NOT_SELECTED)
+    services.project_update_post(
+        proposal=trees, author=admin, text="Planting day set for February.",
+        on=date(2027, 2, 1), delivery_status=DeliveryStatus.IN_PROGRESS, progress=25,
+    )  # fmt: skip
+    url = reverse("proposals:project_list")
+
+    everything = client.get(url).content.decode()
+    assert "Trees" in everything and "Benches" in everything and "Lamps" not in everything
+    assert "Planting day set for February." in everything
+    assert 'value="25"' in everything  # the progress bar
+    for query, shown, hidden in [
+        ({"cycle": "old-cycle"}, "Trees", "Benches"),
+        ({"district": "riverside"}, "Benches", "Trees"),
+        ({"status": DeliveryStatus.IN_PROGRESS}, "Trees", "Benches"),
+    ]:
+        with django_assert_max_num_queries(8):
+            html = client.get(url, query).content.decode()
+        assert f">{shown}</a>" in html and f">{hidden}</a>" not in html, query
+    nothing = client.get(url, {"cycle": "old-cycle", "district": "riverside"}).content.decode()
+    assert "No funded project matches these filters." in nothing
