@@ -20,34 +20,27 @@ def run_manage(*args, **env):
     )  # fmt: skip
 
 
+#: Everything production requires; each refusal test blanks one of them.
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k" * 20 + "production-secret-" + "x9Yz" * 10,
+    "ALLOWED_HOSTS": "budget.example.org",
+    "PBUDGET_BALLOT_PUBLIC_KEY": "dGhpcyBpcyBub3QgYSByZWFsIGtleSwganVzdCAzMmI=",
+    "PBUDGET_SITE_URL": "https://budget.example.org",
+    "PBUDGET_MFA_KEY": "bm90IGEgcmVhbCBrZXksIGp1c3QgMzIgYnl0ZXMgISE=",
+}
+
+
 @pytest.mark.slow
 def test_check_deploy_has_zero_warnings():
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        SECRET_KEY="k" * 20 + "production-secret-" + "x9Yz" * 10,
-        ALLOWED_HOSTS="budget.example.org",
-        PBUDGET_BALLOT_PUBLIC_KEY="dGhpcyBpcyBub3QgYSByZWFsIGtleSwganVzdCAzMmI=",
-        PBUDGET_SITE_URL="https://budget.example.org",
-        PBUDGET_MFA_KEY="bm90IGEgcmVhbCBrZXksIGp1c3QgMzIgYnl0ZXMgISE=",
-        DEBUG="0",
-    )
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
 def test_production_refuses_to_start_without_the_site_url():
     """E-mails link to the site: without its address they would point at 127.0.0.1."""
-    result = run_manage(
-        "check",
-        DEBUG="0",
-        SECRET_KEY="k" * 50,
-        PBUDGET_BALLOT_PUBLIC_KEY="dGhpcyBpcyBub3QgYSByZWFsIGtleSwganVzdCAzMmI=",
-        PBUDGET_MFA_KEY="bm90IGEgcmVhbCBrZXksIGp1c3QgMzIgYnl0ZXMgISE=",
-        PBUDGET_SITE_URL="",
-    )
+    result = run_manage("check", **{**PRODUCTION, "PBUDGET_SITE_URL": ""})
     assert result.returncode != 0
     assert "Set PBUDGET_SITE_URL" in result.stderr
 
@@ -55,10 +48,7 @@ def test_production_refuses_to_start_without_the_site_url():
 def test_production_refuses_to_start_without_the_ballot_box_key():
     result = run_manage(
         "check",
-        DEBUG="0",
-        SECRET_KEY="k" * 50,
-        PBUDGET_BALLOT_PUBLIC_KEY="",
-        PBUDGET_BALLOT_PRIVATE_KEY="",
+        **{**PRODUCTION, "PBUDGET_BALLOT_PUBLIC_KEY": "", "PBUDGET_BALLOT_PRIVATE_KEY": ""},
     )
     assert result.returncode != 0
     assert "Set PBUDGET_BALLOT_PUBLIC_KEY" in result.stderr
