@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -153,6 +154,24 @@ def proposal_edit(request, pk: int):
     return _proposal_form_page(request, cycle=proposal.cycle, proposal=proposal)
 
 
+def _submit_check(form, *, proposal: Proposal, cycle: Cycle, existing) -> ProposalForm:
+    """The form holding the proposal as saved, validated as for submitting it."""
+    data = {}
+    for name in ProposalForm.Meta.fields:
+        value = form[name].value()
+        data[name] = "" if value is None else value
+    checked = ProposalForm(
+        data,
+        instance=proposal,
+        cycle=cycle,
+        is_draft=False,
+        existing_images=existing,
+        user=form.user,
+    )
+    checked.is_valid()
+    return checked
+
+
 def _proposal_form_page(request, *, cycle: Cycle, proposal: Proposal | None):
     action = request.POST.get("action", "draft")
     is_draft = proposal is None or proposal.status == ProposalStatus.DRAFT
@@ -166,6 +185,9 @@ def _proposal_form_page(request, *, cycle: Cycle, proposal: Proposal | None):
         existing_images=existing,
         user=request.user,
     )
+    if request.method == "GET" and proposal is not None and request.GET.get("check") == "submit":
+        # Sent back from "Submit this proposal": mark what is missing, field by field.
+        form = _submit_check(form, proposal=proposal, cycle=cycle, existing=existing)
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.proposal_save(
@@ -227,13 +249,12 @@ def proposal_submit(request, pk: int):
         raise PermissionDenied
     try:
         services.proposal_submit(proposal=proposal, actor=request.user)
-    except ValidationError as error:
+    except ValidationError:
         messages.error(
             request,
-            _("Your proposal could not be submitted yet: %(errors)s Complete it and try again.")
-            % {"errors": " ".join(error.messages)},
+            _("Your proposal is not complete yet: complete the marked fields and submit it."),
         )
-        return redirect("proposals:edit", pk=proposal.pk)
+        return redirect(f"{reverse('proposals:edit', kwargs={'pk': proposal.pk})}?check=submit")
     messages.success(
         request, _("Your proposal has been submitted. Residents can now see and support it.")
     )

@@ -348,7 +348,9 @@ def test_given_a_draft_then_preview_shows_it_only_to_the_author_and_submit_publi
     assert "only you can see it" in preview
     # Incomplete: submitting sends the author back to the form with the reason.
     response = client.post(reverse("proposals:submit", args=[proposal.pk]))
-    assert response.url == reverse("proposals:edit", args=[proposal.pk])
+    assert response.url == reverse("proposals:edit", args=[proposal.pk]) + "?check=submit"
+    marked = client.get(response.url).content.decode()
+    assert marked.count('class="errorlist"') >= 2  # the summary and the description
     client.post(reverse("proposals:edit", args=[proposal.pk]), _post_data(action="draft"))
     client.force_login(neighbour)
     assert client.get(proposal.get_absolute_url()).status_code == 404
@@ -524,3 +526,22 @@ def test_the_projects_page_filters_by_cycle_district_and_stage_and_shows_the_lat
         assert f">{shown}</a>" in html and f">{hidden}</a>" not in html, query
     nothing = client.get(url, {"cycle": "old-cycle", "district": "riverside"}).content.decode()
     assert "No funded project matches these filters." in nothing
+
+
+def test_given_a_draft_without_a_category_when_submitted_then_the_form_marks_the_category(
+    client, ideas_cycle, author
+):
+    client.force_login(author)
+    url = reverse("proposals:create") + "?cycle=ideas-cycle"
+    client.post(url, _post_data(category="", action="draft"))
+    draft = Proposal.objects.get()
+    response = client.post(reverse("proposals:submit", args=[draft.pk]), follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0].endswith("?check=submit")
+    assert "complete the marked fields and submit it" in html
+    category = html.split('<label for="id_category">')[0].rsplit("<div", 1)[1]
+    assert "has-error" in category
+    assert 'aria-invalid="true"' in html.split('id="id_category"')[0].rsplit("<select", 1)[1]
+    assert 'value="Benches on Hill Road"' in html  # what was saved is kept
+    draft.refresh_from_db()
+    assert draft.status == ProposalStatus.DRAFT
