@@ -11,7 +11,6 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from deliberation.models import Topic
-from proposals.models import Proposal
 
 
 def comment_counts(proposals) -> dict[int, int]:
@@ -44,7 +43,7 @@ def discussion_section(proposal) -> str:
 
     Only public proposals (not drafts or withdrawn ones) are discussed.
     """
-    if not Proposal.objects.public().filter(pk=proposal.pk, cycle__is_published=True).exists():
+    if not (proposal.is_public and proposal.cycle.is_published):  # both already in hand
         return ""
     return render_to_string(
         "deliberation/_proposal_section.html",

@@ -249,6 +249,11 @@ class Proposal(models.Model):
         return reverse("proposals:detail", kwargs={"pk": self.pk})
 
     @property
+    def is_public(self) -> bool:
+        """Anyone may see it: the same rule as ``ProposalQuerySet.public``."""
+        return self.status != ProposalStatus.DRAFT
+
+    @property
     def is_project(self) -> bool:
         """A funded proposal is a project whose delivery is tracked."""
         return self.status == ProposalStatus.SELECTED

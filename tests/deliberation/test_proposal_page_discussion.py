@@ -72,3 +72,11 @@ def test_the_comment_counts_of_a_list_take_one_query(proposal, django_assert_num
     with django_assert_num_queries(1):
         links = comment_count_extra([proposal] * 20, "list")
     assert list(links) == [proposal.pk]
+
+
+def test_a_draft_has_no_discussion_section(proposal):
+    from deliberation.extras import discussion_section
+    from proposals.models import ProposalStatus
+
+    proposal.status = ProposalStatus.DRAFT
+    assert discussion_section(proposal) == ""
